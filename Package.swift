@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+// TradingDesk: a multi-agent trading desk simulator. Module boundaries follow docs/DESIGN (see README "Layout").
+
+import PackageDescription
+
+let package = Package(
+    name: "TradingDesk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "desk", targets: ["desk"]),
+        .library(name: "Market", targets: ["Market"]),
+        .library(name: "Exchange", targets: ["Exchange"]),
+        .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Desk", targets: ["Desk"]),
+        .library(name: "Analytics", targets: ["Analytics"]),
+        .library(name: "DeskTesting", targets: ["DeskTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        // Reading the user's files: CSV and strict YAML, with errors that name file, line and field.
+        .target(name: "InputFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The language-model contract: messages, settings, completions, usage. No engine here.
+        .target(name: "LanguageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Instruments, bars, calendar, news, scenarios, the point-in-time feed, indicators.
+        .target(name: "Market", dependencies: ["InputFiles"]),
+        // The mock order API: orders, fills, costs, the portfolio ledger.
+        .target(name: "Exchange", dependencies: ["Market"]),
+        // The journal's vocabulary: record types and the `Journaling` protocol the desk writes through.
+        .target(name: "JournalRecords", dependencies: ["LanguageModel", "Market", "Exchange"]),
+        // The SQLite journal (GRDB): schema, migrations, writer, queries.
+        .target(name: "Journal", dependencies: [
+            "JournalRecords", "LanguageModel", "Market", "Exchange",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Agents, roles, tools, the orchestrator, risk limits. Sees models and the journal only through protocols.
+        .target(name: "Desk", dependencies: [
+            "LanguageModel", "Market", "Exchange", "JournalRecords", "InputFiles",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Metrics, baselines, comparisons, reports.
+        .target(name: "Analytics", dependencies: ["Market", "Exchange", "Journal", "JournalRecords"]),
+        // Test doubles: in-memory journal, scripted model, fixtures.
+        .target(name: "DeskTesting", dependencies: ["LanguageModel", "Desk", "JournalRecords", "Market", "Exchange"]),
+        // The command line: wires the concrete journal and models into the desk.
+        .executableTarget(name: "desk", dependencies: [
+            "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "InputFilesTests", dependencies: ["InputFiles"]),
+        .testTarget(name: "MarketTests", dependencies: ["Market", "InputFiles", "DeskTesting"]),
+        .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Market"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
+        .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
+    ]
+)
+
+// One set of language settings for every Swift target (Swift 6 mode is the tools-version default).
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,151 @@
+import Exchange
+import JournalRecords
+import LanguageModel
+import Market
+
+/// The book as a desk sees it at a decision: read-only figures at the session's close.
+public struct BookView: Sendable, Hashable {
+    public var cash: Double
+    public var equity: Double
+    /// Open positions by symbol.
+    public var positions: [String: Position]
+    /// Orders still working at the exchange.
+    public var openOrders: [Order]
+
+    public init(cash: Double, equity: Double, positions: [String: Position], openOrders: [Order]) {
+        self.cash = cash
+        self.equity = equity
+        self.positions = positions
+        self.openOrders = openOrders
+    }
+
+    public init(ledger: Ledger, openOrders: [Order]) {
+        self.init(cash: ledger.cash, equity: ledger.equity, positions: ledger.positions.filter { $0.value.quantity != 0 }, openOrders: openOrders)
+    }
+
+    /// Weight of `symbol` in equity at the last marks.
+    public func weight(of symbol: String) -> Double {
+        guard equity > 0, let position = positions[symbol] else { return 0 }
+        return position.marketValue / equity
+    }
+}
+
+/// Everything a desk may use to decide after the close of ``day``.
+public struct DecisionContext: Sendable {
+    public let scenario: Scenario
+    public let day: Day
+    /// Index of the session within the run.
+    public let stepIndex: Int
+    /// Index of this decision among the run's decisions (0 for the first).
+    public let decisionIndex: Int
+    /// Point-in-time data: nothing after ``day``'s close.
+    public let feed: PointInTimeFeed
+    public let book: BookView
+    /// The run's seed; derive per-role seeds with ``SeededRandom/derive(_:_:)``.
+    public let seed: UInt64
+
+    public init(scenario: Scenario, day: Day, stepIndex: Int, decisionIndex: Int, feed: PointInTimeFeed, book: BookView, seed: UInt64) {
+        self.scenario = scenario
+        self.day = day
+        self.stepIndex = stepIndex
+        self.decisionIndex = decisionIndex
+        self.feed = feed
+        self.book = book
+        self.seed = seed
+    }
+}
+
+/// Target weights: fraction of equity per symbol (negative for shorts); symbols not listed go to zero.
+public struct TargetWeights: Sendable, Hashable, Codable {
+    public var weights: [String: Double]
+    public init(_ weights: [String: Double]) { self.weights = weights }
+
+    public var gross: Double { weights.values.reduce(0) { $0 + abs($1) } }
+    public var net: Double { weights.values.reduce(0, +) }
+
+    public var json: JSONValue {
+        .object(weights.keys.sorted().map { JSONValue.Member($0, .number(weights[$0]!)) })
+    }
+}
+
+/// What a desk proposes at a decision, and the record of how it got there.
+public struct DeskProposal: Sendable {
+    /// A portfolio to move to. Risk limits clip it, execution turns it into orders.
+    public var targets: TargetWeights?
+    /// Explicit orders (rule desks that trade fixed stakes, or an execution role's orders).
+    public var orders: [OrderRequest]
+    /// Open orders to cancel.
+    public var cancellations: [OrderID]
+    /// Model calls, tool calls, decisions, risk events and failures, for the journal.
+    public var activity: StepActivity
+
+    public init(targets: TargetWeights? = nil, orders: [OrderRequest] = [], cancellations: [OrderID] = [], activity: StepActivity = StepActivity()) {
+        self.targets = targets
+        self.orders = orders
+        self.cancellations = cancellations
+        self.activity = activity
+    }
+
+    /// Keep the current book: no targets, no orders.
+    public static var keepBook: DeskProposal { DeskProposal() }
+}
+
+/// The agents' side of a step's journal records, in the order they happened.
+public struct StepActivity: Sendable, Hashable {
+    public enum Entry: Sendable, Hashable {
+        case modelCall(ModelCallRecord)
+        case toolCall(ToolCallRecord)
+        case decision(DecisionRecord)
+        case riskEvent(RiskEventRecord)
+        case failure(FailureRecord)
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public mutating func record(_ call: ModelCallRecord) { entries.append(.modelCall(call)) }
+    public mutating func record(_ call: ToolCallRecord) { entries.append(.toolCall(call)) }
+    public mutating func record(_ decision: DecisionRecord) { entries.append(.decision(decision)) }
+    public mutating func record(_ event: RiskEventRecord) { entries.append(.riskEvent(event)) }
+    public mutating func record(_ failure: FailureRecord) { entries.append(.failure(failure)) }
+
+    /// Appends another activity's entries after this one's.
+    public mutating func append(_ other: StepActivity) { entries += other.entries }
+
+    public var failures: [FailureRecord] { entries.compactMap { if case let .failure(f) = $0 { return f }; return nil } }
+    public var riskEvents: [RiskEventRecord] { entries.compactMap { if case let .riskEvent(r) = $0 { return r }; return nil } }
+    public var decisions: [DecisionRecord] { entries.compactMap { if case let .decision(d) = $0 { return d }; return nil } }
+    public var modelCalls: [ModelCallRecord] { entries.compactMap { if case let .modelCall(m) = $0 { return m }; return nil } }
+    public var toolCalls: [ToolCallRecord] { entries.compactMap { if case let .toolCall(t) = $0 { return t }; return nil } }
+
+    /// Copies the entries into a step record, numbering them in order so the step reads as one chain.
+    public func write(into step: inout StepRecord) {
+        for (sequence, entry) in entries.enumerated() {
+            switch entry {
+            case var .modelCall(r): r.sequence = sequence; step.modelCalls.append(r)
+            case var .toolCall(r): r.sequence = sequence; step.toolCalls.append(r)
+            case var .decision(r): r.sequence = sequence; step.decisions.append(r)
+            case var .riskEvent(r): r.sequence = sequence; step.riskEvents.append(r)
+            case var .failure(r): r.sequence = sequence; step.failures.append(r)
+            }
+        }
+    }
+}
+
+/// Whatever decides at each decision step: a rule desk, or a desk of language-model agents.
+///
+/// The orchestrator calls ``decide(_:)`` once per decision day, after the close, and does the
+/// rest itself: risk limits, execution, the exchange, the ledger and the journal. A policy that
+/// throws is journalled as a failure and the book is kept.
+public protocol DeskPolicy: Sendable {
+    /// The desk's name as runs record it (e.g. `buy-and-hold`, `default`).
+    var name: String { get }
+    /// Models the desk uses, by role ("*" for the default); empty for rule desks.
+    var models: [String: ModelDescriptor] { get }
+    func decide(_ context: DecisionContext) async throws -> DeskProposal
+}
+
+extension DeskPolicy {
+    public var models: [String: ModelDescriptor] { [:] }
+}

@@ -1,0 +1,225 @@
+import Crypto
+import Exchange
+import Foundation
+import JournalRecords
+import LanguageModel
+import Market
+
+/// How a replay should go, beyond the scenario and the desk.
+public struct ReplayOptions: Sendable {
+    public var seed: UInt64 = 0
+    /// Version of the program, recorded with the run.
+    public var codeVersion: String = "dev"
+    /// Pause after each committed step (to watch a replay, or to interrupt it in tests).
+    public var pace: Duration?
+    /// Called after each committed step.
+    public var progress: (@Sendable (ReplayProgress) -> Void)?
+    /// Extra options recorded with the run.
+    public var recordedOptions: JSONValue = .object([])
+    /// Set when the run is a baseline of another.
+    public var baselineOf: RunID?
+
+    public init(seed: UInt64 = 0, codeVersion: String = "dev", pace: Duration? = nil, progress: (@Sendable (ReplayProgress) -> Void)? = nil,
+                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil) {
+        self.seed = seed
+        self.codeVersion = codeVersion
+        self.pace = pace
+        self.progress = progress
+        self.recordedOptions = recordedOptions
+        self.baselineOf = baselineOf
+    }
+}
+
+/// Where a replay stands, reported after every step.
+public struct ReplayProgress: Sendable {
+    public var run: RunID
+    public var day: Day
+    public var stepIndex: Int
+    public var stepCount: Int
+    public var equity: Double
+    public var modelCalls: Int
+    public var completionTokens: Int
+    public var failures: Int
+}
+
+/// What a finished replay produced.
+public struct ReplayOutcome: Sendable {
+    public var run: RunID
+    public var summary: RunSummary
+    public var status: RunStatus
+}
+
+/// The one authority on event order in a replay.
+///
+/// For each session of the scenario, in order: the exchange fills what was sent after the
+/// previous close, the book is marked at the close, and on decision days the desk decides on a
+/// point-in-time snapshot; risk limits clip its proposal, execution turns it into orders, and the
+/// step is committed to the journal in one transaction.
+public actor Orchestrator {
+    public let scenario: Scenario
+    public let data: MarketData
+    public let policy: any DeskPolicy
+    public let journal: any Journaling
+    public let options: ReplayOptions
+
+    private var exchange: MockExchange
+    private let limits: RiskLimits
+    private let execution: TargetExecution
+
+    public init(scenario: Scenario, data: MarketData, policy: any DeskPolicy, journal: any Journaling, options: ReplayOptions = ReplayOptions()) {
+        self.scenario = scenario
+        self.data = data
+        self.policy = policy
+        self.journal = journal
+        self.options = options
+        self.exchange = MockExchange(scenario: scenario)
+        self.limits = RiskLimits(scenario.constraints)
+        self.execution = TargetExecution(scenario: scenario)
+    }
+
+    /// Replays the whole scenario as a new run.
+    public func run() async throws -> ReplayOutcome {
+        let decisionDays = Set(try data.decisionDays(scenario.cadence, file: scenario.file))
+        let manifest = RunManifest(
+            scenarioName: scenario.name, scenarioFile: scenario.file, scenarioDigest: ScenarioDigest.of(scenario, data),
+            deskName: policy.name, seed: options.seed, models: policy.models, codeVersion: options.codeVersion,
+            firstSession: data.sessions.first ?? scenario.start, lastSession: data.sessions.last ?? scenario.end,
+            initialCash: scenario.initialCash, benchmark: scenario.benchmark, options: options.recordedOptions, baselineOf: options.baselineOf)
+        let run = try await journal.beginRun(manifest)
+
+        var equityCurve: [Double] = []
+        var equityDays: [Day] = []
+        var fillCount = 0, modelCalls = 0, completionTokens = 0, failures = 0
+        var decisionIndex = 0
+        do {
+            for (index, day) in data.sessions.enumerated() {
+                try Task.checkCancellation()
+                var step = try await runSession(index: index, day: day, isDecision: decisionDays.contains(day) && day < data.sessions.last!,
+                                                decisionIndex: decisionIndex)
+                if step.isDecision { decisionIndex += 1 }
+                step.equity = EquityRecord(day: day, ledger: exchange.ledger)
+                step.positions = exchange.ledger.openPositions
+                try await journal.commit(step, to: run)
+
+                equityCurve.append(step.equity.equity)
+                equityDays.append(day)
+                fillCount += step.fills.count
+                modelCalls += step.modelCalls.count
+                completionTokens += step.modelCalls.reduce(0) { $0 + $1.usage.completionTokens }
+                failures += step.failures.count
+                options.progress?(ReplayProgress(run: run, day: day, stepIndex: index, stepCount: data.sessions.count,
+                                                 equity: step.equity.equity, modelCalls: modelCalls, completionTokens: completionTokens,
+                                                 failures: failures))
+                if let pace = options.pace { try await Task.sleep(for: pace) }
+            }
+        } catch {
+            let summary = RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
+            let status: RunStatus = error is CancellationError ? .stopped : .failed
+            try? await journal.finishRun(run, status: status, summary: equityCurve.isEmpty ? nil : summary, reason: String(describing: error))
+            throw error
+        }
+        let summary = RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
+        try await journal.finishRun(run, status: .completed, summary: summary, reason: nil)
+        return ReplayOutcome(run: run, summary: summary, status: .completed)
+    }
+
+    private func runSession(index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
+        var bars: [String: Bar] = [:]
+        for (symbol, series) in data.series {
+            if let bar = series.bar(on: day) { bars[symbol] = bar }
+        }
+        let report = exchange.runSession(day, bars: bars)
+        var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
+        step.fills = report.fills
+        step.orderEvents = report.events
+        var touched = Set(report.events.map(\.orderID))
+
+        if isDecision {
+            let feed = PointInTimeFeed(data: data, asOf: day, symbols: scenario.universe.map(\.symbol))
+            step.snapshotDigest = ScenarioDigest.snapshot(feed: feed, symbols: scenario.universe.map(\.symbol))
+            let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
+            let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
+                                          feed: feed, book: book, seed: options.seed)
+            var activity = StepActivity()
+            var proposal: DeskProposal
+            do {
+                proposal = try await policy.decide(context)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "keep_book"))
+                proposal = .keepBook
+            }
+            activity.append(proposal.activity)
+
+            for id in proposal.cancellations {
+                let event = exchange.cancel(id, on: day)
+                step.orderEvents.append(event)
+                touched.insert(id)
+            }
+            var requests = proposal.orders
+            if let targets = proposal.targets {
+                let (allowed, riskEvents) = limits.apply(targets, book: book, tradable: Set(scenario.tradableSymbols), role: policy.name)
+                for event in riskEvents { activity.record(event) }
+                let lastBars = Dictionary(uniqueKeysWithValues: scenario.tradableSymbols.compactMap { symbol in
+                    (try? feed.latestBar(symbol)).flatMap { $0 }.map { (symbol, $0) }
+                })
+                let (orders, executionEvents) = execution.orders(for: allowed, book: book, lastBars: lastBars, tag: policy.name)
+                for event in executionEvents { activity.record(event) }
+                requests += orders
+            }
+            for request in requests {
+                let lastClose = (try? feed.latestBar(request.symbol))??.close
+                let (id, events) = exchange.submit(request, on: day, lastClose: lastClose)
+                step.orderEvents += events
+                touched.insert(id)
+            }
+            activity.write(into: &step)
+        }
+        step.orders = touched.sorted().compactMap { exchange.orders[$0] }
+        step.cashMovements = exchangeMovements()
+        return step
+    }
+
+    private func exchangeMovements() -> [CashMovement] {
+        exchange.takeLedgerMovements()
+    }
+}
+
+/// Content digests that tie a run to exactly what it read.
+public enum ScenarioDigest {
+    /// SHA-256 over the scenario's settings and every bar and news item it loaded.
+    public static func of(_ scenario: Scenario, _ data: MarketData) -> String {
+        var hasher = SHA256()
+        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
+        add(scenario.name)
+        add("\(scenario.start)…\(scenario.end) \(scenario.warmupSessions) \(scenario.initialCash) \(scenario.fractionalShares)")
+        add(String(describing: scenario.costs))
+        add(String(describing: scenario.constraints))
+        add(String(describing: scenario.cadence))
+        for symbol in data.series.keys.sorted() {
+            add(symbol)
+            for bar in data.series[symbol]!.bars {
+                add("\(bar.day.daysSinceEpoch) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+            }
+        }
+        for item in data.news { add("\(item.day) \(item.minuteOfDay ?? -1) \(item.symbols) \(item.text) \(item.source)") }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// SHA-256 over what a point-in-time feed shows at its close: the latest bar of each symbol and the public news.
+    public static func snapshot(feed: PointInTimeFeed, symbols: [String]) -> String {
+        var hasher = SHA256()
+        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
+        add(feed.asOf.iso)
+        for symbol in symbols.sorted() {
+            if let bar = (try? feed.latestBar(symbol)) ?? nil {
+                add("\(symbol) \(bar.day) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+            }
+        }
+        if let news = try? feed.news(since: feed.asOf.advanced(by: -30)) {
+            for item in news { add("\(item.day) \(item.text)") }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

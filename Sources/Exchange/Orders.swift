@@ -1,0 +1,173 @@
+import Market
+
+/// Identifies an order within one run; assigned by the exchange in submission order.
+public struct OrderID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var rawValue: Int
+    public init(_ rawValue: Int) { self.rawValue = rawValue }
+    public static func < (lhs: OrderID, rhs: OrderID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { "#\(rawValue)" }
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int.self) }
+    public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+}
+
+public enum Side: String, Sendable, Hashable, Codable {
+    case buy, sell
+    /// +1 for buys, −1 for sells.
+    public var sign: Double { self == .buy ? 1 : -1 }
+}
+
+/// How an order's price is determined.
+public enum OrderKind: Sendable, Hashable, Codable {
+    /// At the next fill opportunity, whatever the price.
+    case market
+    /// At `price` or better.
+    case limit(price: Double)
+    /// Becomes a market order once the price trades through `trigger`.
+    case stop(trigger: Double)
+    /// Becomes a limit order at `limit` once the price trades through `trigger`.
+    case stopLimit(trigger: Double, limit: Double)
+
+    public var name: String {
+        switch self {
+        case .market: return "market"
+        case .limit: return "limit"
+        case .stop: return "stop"
+        case .stopLimit: return "stop_limit"
+        }
+    }
+    public var limitPrice: Double? {
+        switch self {
+        case let .limit(price): return price
+        case let .stopLimit(_, limit): return limit
+        default: return nil
+        }
+    }
+    public var triggerPrice: Double? {
+        switch self {
+        case let .stop(trigger), let .stopLimit(trigger, _): return trigger
+        default: return nil
+        }
+    }
+}
+
+public enum TimeInForce: String, Sendable, Hashable, Codable {
+    /// Expires at the end of the first session it could fill in.
+    case day
+    /// Good till cancelled (or the scenario's end).
+    case gtc
+}
+
+/// What a trader asks the exchange to do.
+public struct OrderRequest: Sendable, Hashable, Codable {
+    public var symbol: String
+    public var side: Side
+    /// Shares; must be positive and finite.
+    public var quantity: Double
+    public var kind: OrderKind
+    public var timeInForce: TimeInForce
+    /// Free text carried to the journal (e.g. the role that sent it).
+    public var tag: String?
+
+    public init(symbol: String, side: Side, quantity: Double, kind: OrderKind = .market, timeInForce: TimeInForce = .day, tag: String? = nil) {
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.kind = kind
+        self.timeInForce = timeInForce
+        self.tag = tag
+    }
+}
+
+public enum OrderStatus: String, Sendable, Hashable, Codable {
+    case accepted
+    case partiallyFilled = "partially_filled"
+    case filled
+    case cancelled
+    case expired
+    case rejected
+
+    public var isOpen: Bool { self == .accepted || self == .partiallyFilled }
+}
+
+/// An order as the exchange holds it.
+public struct Order: Sendable, Hashable, Codable {
+    public var id: OrderID
+    public var request: OrderRequest
+    /// The session after whose close it was submitted.
+    public var submittedOn: Day
+    public var status: OrderStatus
+    public var filledQuantity: Double
+    /// Volume-weighted fill price so far (0 before the first fill).
+    public var averageFillPrice: Double
+    /// Whether a stop order's trigger has been reached.
+    public var triggered: Bool
+
+    public init(id: OrderID, request: OrderRequest, submittedOn: Day, status: OrderStatus = .accepted, filledQuantity: Double = 0, averageFillPrice: Double = 0, triggered: Bool = false) {
+        self.id = id
+        self.request = request
+        self.submittedOn = submittedOn
+        self.status = status
+        self.filledQuantity = filledQuantity
+        self.averageFillPrice = averageFillPrice
+        self.triggered = triggered
+    }
+
+    public var remainingQuantity: Double { request.quantity - filledQuantity }
+}
+
+/// One step in an order's life, in the order the exchange took them.
+public struct OrderEvent: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case submitted, accepted, rejected
+        case partiallyFilled = "partially_filled"
+        case filled, cancelled, expired, replaced
+    }
+    public var orderID: OrderID
+    public var day: Day
+    public var kind: Kind
+    /// Quantity filled by this event (fills), or the order's quantity (submission).
+    public var quantity: Double?
+    public var price: Double?
+    /// Why: a rejection's reason, a cancellation's cause.
+    public var reason: String?
+
+    public init(orderID: OrderID, day: Day, kind: Kind, quantity: Double? = nil, price: Double? = nil, reason: String? = nil) {
+        self.orderID = orderID
+        self.day = day
+        self.kind = kind
+        self.quantity = quantity
+        self.price = price
+        self.reason = reason
+    }
+}
+
+/// An execution: shares that changed hands, at what price and cost.
+public struct Fill: Sendable, Hashable, Codable {
+    public var orderID: OrderID
+    public var day: Day
+    public var symbol: String
+    public var side: Side
+    public var quantity: Double
+    /// Price paid or received per share, slippage included.
+    public var price: Double
+    /// The market price the fill was based on (open, close or limit) before slippage.
+    public var referencePrice: Double
+    public var commission: Double
+    /// Cost of slippage: |price − referencePrice| × quantity.
+    public var slippageCost: Double
+
+    public init(orderID: OrderID, day: Day, symbol: String, side: Side, quantity: Double, price: Double, referencePrice: Double, commission: Double, slippageCost: Double) {
+        self.orderID = orderID
+        self.day = day
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.referencePrice = referencePrice
+        self.commission = commission
+        self.slippageCost = slippageCost
+    }
+
+    /// Cash paid (negative) or received (positive), commission included.
+    public var cashFlow: Double { -side.sign * quantity * price - commission }
+}

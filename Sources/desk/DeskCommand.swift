@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct DeskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "desk",
+        abstract: "TradingDesk: replay historical scenarios with a desk of agents, and inspect what they did.",
+        version: DeskVersion.current,
+        subcommands: [ReplayCommand.self, RunsCommand.self],
+        defaultSubcommand: nil
+    )
+}
+
+enum DeskVersion {
+    static let current = "0.1.0"
+}

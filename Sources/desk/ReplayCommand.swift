@@ -1,0 +1,114 @@
+import ArgumentParser
+import Desk
+import Foundation
+import InputFiles
+import Journal
+import JournalRecords
+import LanguageModel
+import Market
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a scenario with a desk and journal every step.",
+        discussion: """
+            SCENARIO is a scenario file (scenarios/covid-crash-2020.yaml) or the name of a bundled one (covid-crash-2020).
+            Built-in rule desks: \(RuleDesks.names.joined(separator: ", ")).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name.", valueName: "scenario"))
+    var scenario: String
+
+    @Option(help: ArgumentHelp("The desk to run (a built-in rule desk).", valueName: "name"))
+    var desk: String?
+
+    @Option(help: "Seed for every random choice of the run.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Pause after each step, e.g. 50ms or 1s (to watch a replay).", valueName: "duration"))
+    var pace: String?
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    @OptionGroup var journalOptions: JournalOptions
+
+    func run() async throws {
+        try await reportingErrors { try await replay() }
+    }
+
+    private func replay() async throws {
+        do {
+            let path = try ScenarioLocator.resolve(scenario)
+            let scenario = try ScenarioFile.load(path: path)
+            let data = try MarketData.load(scenario)
+            let deskName = desk ?? scenario.desk ?? "buy-and-hold"
+            guard let policy = RuleDesks.named(deskName, scenario: scenario) else {
+                throw InputError(file: desk == nil ? scenario.file : "--desk", field: "desk", problem: "unknown desk '\(deskName)'",
+                                 remedy: "use one of: \(RuleDesks.names.joined(separator: ", "))")
+            }
+            let pace = try self.pace.map(DurationParser.parse)
+            let journal = try journalOptions.open()
+            let showProgress = Terminal.stderrIsTTY && !json
+            let name = scenario.name
+            let progress = showProgress ? ReplayCommand.progressLine(name) : nil
+            let recorded = JSONValue.object([.init("cadence", .string(String(describing: scenario.cadence)))])
+            let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded)
+            let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
+            let outcome = try await orchestrator.run()
+            Terminal.clearStatus()
+            let equity = try journal.equity(of: outcome.run)
+            let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
+                                        run: outcome.run, equity: equity, fills: outcome.summary.fills)
+            print(json ? summary.json.compactText : summary.text)
+        }
+    }
+}
+
+/// Finds a scenario file from what the user typed.
+enum ScenarioLocator {
+    static func resolve(_ argument: String) throws -> String {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: argument) { return argument }
+        if !argument.contains("/") && !argument.hasSuffix(".yaml") {
+            for folder in ["scenarios", bundledScenarios] {
+                let candidate = (folder as NSString).appendingPathComponent(argument + ".yaml")
+                if manager.fileExists(atPath: candidate) { return candidate }
+            }
+        }
+        throw InputError(file: argument, problem: "no such scenario file",
+                         remedy: "give a path to a .yaml file, or a bundled name such as covid-crash-2020 (run from the project folder)")
+    }
+
+    /// The `scenarios` folder next to the executable's package, for runs from another directory.
+    static var bundledScenarios: String {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("scenarios")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
+        }
+        return "scenarios"
+    }
+}
+
+extension ReplayCommand {
+    /// A progress reporter that rewrites one terminal line per step.
+    static func progressLine(_ name: String) -> @Sendable (ReplayProgress) -> Void {
+        { p in
+            let line = "\(name)  \(p.day.iso)  [\(p.stepIndex + 1)/\(p.stepCount)]  equity \(Format.money(p.equity))"
+            Terminal.status(line)
+        }
+    }
+}
+
+enum DurationParser {
+    static func parse(_ text: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int64(value * scale * 1000)) }
+        }
+        throw InputError(file: "--pace", problem: "'\(text)' is not a duration", remedy: "write e.g. 50ms, 0.5s or 1m")
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job: replay the bundled COVID-crash scenario and print the outcome.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "==> swift build -c release --product desk" >&2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift build -c release --product desk >"$log" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then cat "$log" >&2; echo "error: the build failed" >&2; exit "$status"; fi
+.build/release/desk replay covid-crash-2020 "$@"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: set up, build everything (failing on any warning in our own code), run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "==> swift build --build-tests" >&2
+status=0
+swift build --build-tests >"$log" 2>&1 || status=$?
+grep -E "error:|warning:" "$log" | grep -v "^warning: 'main'" | sort -u >&2 || true
+tail -n 1 "$log" >&2
+if [ "$status" -ne 0 ]; then echo "error: the build failed (exit $status)" >&2; exit "$status"; fi
+if grep -qE "^$(pwd)/(Sources|Tests)/.*warning:" "$log"; then
+  echo "error: the build has warnings in Sources/ or Tests/; the project builds without warnings" >&2
+  exit 1
+fi
+echo "==> swift test" >&2
+swift test --skip-build
