@@ -30,6 +30,16 @@ public struct BookView: Sendable, Hashable {
     }
 }
 
+/// How model calls use the journal's content-addressed call cache.
+public enum CallCacheMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Serve a call from the cache when its key is there; call the model otherwise.
+    case reuse
+    /// Always call the model (and store the new completion).
+    case refresh
+    /// Always call the model; do not look in the cache.
+    case off
+}
+
 /// Everything a desk may use to decide after the close of ``day``.
 public struct DecisionContext: Sendable {
     public let scenario: Scenario
@@ -43,8 +53,16 @@ public struct DecisionContext: Sendable {
     public let book: BookView
     /// The run's seed; derive per-role seeds with ``SeededRandom/derive(_:_:)``.
     public let seed: UInt64
+    /// The run being written.
+    public let run: RunID
+    /// The journal, for looking up cached model calls (``Journaling/cachedCompletion(forKey:)``).
+    public let journal: any Journaling
+    /// How model calls of this decision use the cache. A resumed run re-decides its committed
+    /// steps with `.reuse`, so they are served from the journal rather than the model.
+    public let cacheMode: CallCacheMode
 
-    public init(scenario: Scenario, day: Day, stepIndex: Int, decisionIndex: Int, feed: PointInTimeFeed, book: BookView, seed: UInt64) {
+    public init(scenario: Scenario, day: Day, stepIndex: Int, decisionIndex: Int, feed: PointInTimeFeed, book: BookView, seed: UInt64,
+                run: RunID, journal: any Journaling, cacheMode: CallCacheMode = .reuse) {
         self.scenario = scenario
         self.day = day
         self.stepIndex = stepIndex
@@ -52,6 +70,9 @@ public struct DecisionContext: Sendable {
         self.feed = feed
         self.book = book
         self.seed = seed
+        self.run = run
+        self.journal = journal
+        self.cacheMode = cacheMode
     }
 }
 

@@ -18,9 +18,12 @@ public struct ReplayOptions: Sendable {
     public var recordedOptions: JSONValue = .object([])
     /// Set when the run is a baseline of another.
     public var baselineOf: RunID?
+    /// How model calls use the journal's call cache.
+    public var cacheMode: CallCacheMode = .reuse
 
     public init(seed: UInt64 = 0, codeVersion: String = "dev", pace: Duration? = nil, progress: (@Sendable (ReplayProgress) -> Void)? = nil,
-                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil) {
+                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil, cacheMode: CallCacheMode = .reuse) {
+        self.cacheMode = cacheMode
         self.seed = seed
         self.codeVersion = codeVersion
         self.pace = pace
@@ -94,8 +97,8 @@ public actor Orchestrator {
         do {
             for (index, day) in data.sessions.enumerated() {
                 try Task.checkCancellation()
-                var step = try await runSession(index: index, day: day, isDecision: decisionDays.contains(day) && day < data.sessions.last!,
-                                                decisionIndex: decisionIndex)
+                var step = try await runSession(run: run, index: index, day: day,
+                                                isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex)
                 if step.isDecision { decisionIndex += 1 }
                 step.equity = EquityRecord(day: day, ledger: exchange.ledger)
                 step.positions = exchange.ledger.openPositions
@@ -123,7 +126,7 @@ public actor Orchestrator {
         return ReplayOutcome(run: run, summary: summary, status: .completed)
     }
 
-    private func runSession(index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
+    private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
         var bars: [String: Bar] = [:]
         for (symbol, series) in data.series {
             if let bar = series.bar(on: day) { bars[symbol] = bar }
@@ -139,7 +142,8 @@ public actor Orchestrator {
             step.snapshotDigest = ScenarioDigest.snapshot(feed: feed, symbols: scenario.universe.map(\.symbol))
             let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
-                                          feed: feed, book: book, seed: options.seed)
+                                          feed: feed, book: book, seed: options.seed, run: run, journal: journal,
+                                          cacheMode: options.cacheMode)
             var activity = StepActivity()
             var proposal: DeskProposal
             do {
