@@ -56,9 +56,10 @@ let package = Package(
         .testTarget(name: "MarketTests", dependencies: ["Market", "InputFiles", "DeskTesting"]),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Market"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
-        .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
+        .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords", "LanguageModel", "InputFiles"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk",
+                                                          "Desk", "Exchange"]),
     ]
 )
 
