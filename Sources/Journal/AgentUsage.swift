@@ -21,6 +21,19 @@ public struct AgentUsage: Sendable, Hashable {
     /// Risk events by action (`clip`, `scale`, `veto`).
     public var riskEventsByAction: [String: Int]
 
+    public init(modelCalls: Int, cacheHits: Int, promptTokens: Int, completionTokens: Int, modelSeconds: Double, invalidCalls: Int,
+                failuresByKind: [String: Int], fallbacks: Int, riskEventsByAction: [String: Int]) {
+        self.modelCalls = modelCalls
+        self.cacheHits = cacheHits
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.modelSeconds = modelSeconds
+        self.invalidCalls = invalidCalls
+        self.failuresByKind = failuresByKind
+        self.fallbacks = fallbacks
+        self.riskEventsByAction = riskEventsByAction
+    }
+
     public var failures: Int { failuresByKind.values.reduce(0, +) }
 
     /// Generated tokens per second of model time.

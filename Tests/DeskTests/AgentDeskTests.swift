@@ -259,3 +259,19 @@ import Testing
                 == run.decisionSteps.filter { $0.modelCalls.contains { $0.role == "execution_trader" } }.count)
     }
 }
+
+@Suite struct AgentMemoryTests {
+    @Test func aRoleWithMemorySeesItsLastAnswerOfThisRunOnly() async throws {
+        var manager = BuiltInRoles.portfolioManager
+        manager.inputs.append(.memory)
+        let model = Answers.model()
+        let desk = try AgentRun.desk([BuiltInRoles.technicalAnalyst, manager], model: model)
+        _ = try await AgentRun.run(desk)
+        _ = try await AgentRun.run(desk)
+        let prompts = model.requests.filter { RoleScript.role(of: $0) == "portfolio_manager" }.map(RoleScript.facts(of:))
+        let perRun = prompts.count / 2
+        #expect(prompts[0].contains("## Your previous answer\nnone yet"))
+        #expect(prompts[1].contains("## Your previous answer\n2020-03-02: " + Answers.manager))
+        #expect(prompts[perRun].contains("## Your previous answer\nnone yet"))
+    }
+}

@@ -29,7 +29,8 @@ public struct RoleResult: Sendable {
 /// tools, asks its model through the gateway, and reports a validated output or its fallback.
 ///
 /// Agents of the analysis stage run concurrently, each on its own actor. An agent remembers its
-/// last valid output per run (the `memory` input); everything else it needs arrives with the step.
+/// last valid output per run (the `memory` input), forgotten at the run's first decision, so a
+/// replay from the start rebuilds it; everything else it needs arrives with the step.
 public actor Agent {
     public nonisolated let role: any DeskRole
     private var memory: [RunID: (day: Day, output: JSONValue)] = [:]
@@ -71,6 +72,7 @@ public actor Agent {
     public func prepare(context: DecisionContext, universe: [String], reports: [RoleReport], plan: ExecutionPlan?,
                         services: DeskServices) async throws -> (messages: [ChatMessage], schema: OutputSchema, activity: StepActivity) {
         let definition = role.definition
+        if context.decisionIndex == 0 { memory[context.run] = nil }
         let symbols = definition.symbols ?? universe
         let schema = definition.output.expandingSymbols(symbols)
         let situation = RoleSituation(context: context, symbols: symbols, reports: reports, plan: plan, memory: memory[context.run])
