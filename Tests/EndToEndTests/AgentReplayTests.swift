@@ -8,58 +8,9 @@ import LanguageModel
 import Market
 import Testing
 
-/// A model for the end-to-end replay: answers each built-in role from what its prompt shows, so
-/// outputs follow the data (the technical analyst reads the indicator table, the portfolio
-/// manager the reports, the trader the plan's sizes against the volume cap).
-///
-/// When the embedded model is part of the build, ``AgentReplayTests/model`` returns it instead
-/// and the same test checks the real thing (outputs may then be fallbacks, which the test accepts
-/// as long as each is journalled with its failure).
-enum ReadingModel {
-    static func make() -> ScriptedModel {
-        ScriptedModel(name: "reading") { request in
-            let facts = RoleScript.facts(of: request)
-            switch RoleScript.role(of: request) {
-            case "news_analyst":
-                let negative = facts.contains("fell") || facts.contains("halted")
-                return .text(negative ? #"{"views":[],"rationale":"Market-wide selling; no single name stands out."}"# : #"{"views":[],"rationale":"Quiet."}"#)
-            case "technical_analyst":
-                var up: [String] = [], down: [String] = [], oversold: [String] = []
-                for line in facts.split(separator: "\n") {
-                    let cells = line.split(separator: " ")
-                    guard cells.count == 9, let r20 = Double(cells[4].dropLast()), let rsi = Double(cells[6]) else { continue }
-                    if rsi < 25 { oversold.append(String(cells[0])) } else if r20 > 0 { up.append(String(cells[0])) } else if r20 < -15 { down.append(String(cells[0])) }
-                }
-                func list(_ s: [String]) -> String { "[" + s.prefix(5).map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-                return .text(#"{"uptrend":\#(list(up)),"downtrend":\#(list(down)),"oversold":\#(list(oversold)),"overbought":[],"rationale":"From 20-day returns and RSI."}"#)
-            case "portfolio_manager":
-                func symbols(after key: String) -> [String] {
-                    guard let range = facts.range(of: "\"\(key)\":[") else { return [] }
-                    let rest = facts[range.upperBound...].prefix { $0 != "]" }
-                    return rest.split(separator: ",").map { $0.trimmingCharacters(in: .init(charactersIn: "\" ")) }.filter { !$0.isEmpty }
-                }
-                let over = Array((symbols(after: "uptrend") + symbols(after: "oversold")).prefix(5))
-                let under = Array(symbols(after: "downtrend").prefix(5))
-                func list(_ s: [String]) -> String { "[" + s.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-                let appetite = under.count > over.count ? 0.5 : 0.9
-                return .text(#"{"overweight":\#(list(over)),"underweight":\#(list(under)),"confidence":0.6,"risk_appetite":\#(appetite),"rationale":"Lean with the analysts."}"#)
-            case "execution_trader":
-                var orders: [String] = []
-                for line in facts.split(separator: "\n") where line.contains(" sh (~") {
-                    let symbol = line.prefix { $0 != " " }
-                    orders.append(#"{"symbol":"\#(symbol)","type":"market","days":\#(line.contains("max order") ? 2 : 1)}"#)
-                }
-                return .text(#"{"orders":[\#(orders.joined(separator: ","))],"rationale":"Market orders, big ones split."}"#)
-            default:
-                return .failure(LanguageModelError(.unavailable, "no script for this role"))
-            }
-        }
-    }
-}
-
 @Suite(.serialized) struct AgentReplayTests {
     /// The model under test: the scripted reader until the embedded engine is in the build.
-    static func model() -> any LanguageModel { ReadingModel.make() }
+    static func model() -> any LanguageModel { ReadingModel.make() }  // swap in the embedded model when LocalLM is in the build
 
     static func window() throws -> (Scenario, MarketData) {
         var scenario = try ScenarioFile.load(path: Fixtures.packageRoot.appendingPathComponent("scenarios/covid-crash-2020.yaml").path)
