@@ -57,6 +57,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let name = scenario.name
             let progress = showProgress ? ProgressBar.reporter(name, showsModel: isAgentDesk) : nil
             var recordedMembers: [JSONValue.Member] = [.init("cadence", .string(String(describing: scenario.cadence)))]
+            if let file = (policy as? AgentDesk)?.definition.file { recordedMembers.append(.init("desk_file", .string(file))) }
             if isAgentDesk, let model { recordedMembers.append(.init("model", .string(model))) }
             let recorded = JSONValue.object(recordedMembers)
             let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded)

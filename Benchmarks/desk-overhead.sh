@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# What an agent desk costs besides its model, on covid-crash-2020 with the default desk and the
+# SQLite journal, next to a rule desk measured in the same run. Release build of a separate package
+# (Benchmarks/DeskBench) so the product's build is untouched. Usage: bash Benchmarks/desk-overhead.sh [repetitions]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash scripts/setup.sh
+echo "==> swift build -c release (Benchmarks/DeskBench)" >&2
+(cd Benchmarks/DeskBench && swift build -c release --product desk-bench >&2)
+Benchmarks/DeskBench/.build/release/desk-bench "$root" "${1:-5}"
