@@ -137,6 +137,9 @@ struct RolesCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let definition = try DeskFile.load(path: file)
+                for spec in [definition.model].compactMap({ $0 }) + definition.definitions.compactMap(\.model) {
+                    _ = try ModelSpec.parse(spec, origin: file)
+                }
                 print("ok: desk \(definition.name) (\(file)), \(definition.roles.count) roles in step order:")
                 for role in definition.definitionsInStepOrder {
                     print("  \(role.stage.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(role.name)  fallback \(role.fallback.rawValue)\(role.model.map { ", model \($0)" } ?? "")")
