@@ -188,10 +188,19 @@ public struct YAMLMapping {
 
     /// Fails on the first key that no reader asked for, naming the keys that are understood.
     public func finish() throws {
-        if let unknown = entries.first(where: { !taken.contains($0.key) }) {
-            let known = taken.sorted().joined(separator: ", ")
-            throw InputError(file: owner.file, line: unknown.value.line, column: unknown.value.column, field: unknown.value.path,
-                             problem: "unknown key '\(unknown.key)'", remedy: "known keys here: \(known)")
+        if let first = unknownKeys().first { throw first }
+    }
+
+    /// One error for every key that no reader asked for, in file order (for checkers that report
+    /// every problem rather than the first).
+    public func unknownKeys() -> [InputError] {
+        let known = taken.sorted().joined(separator: ", ")
+        return entries.filter { !taken.contains($0.key) }.map { unknown in
+            InputError(file: owner.file, line: unknown.value.line, column: unknown.value.column, field: unknown.value.path,
+                       problem: "unknown key '\(unknown.key)'", remedy: "known keys here: \(known)")
         }
     }
+
+    /// Whether the mapping has `key` (even with a null value), without taking it.
+    public func contains(_ key: String) -> Bool { entries.contains { $0.key == key } }
 }
