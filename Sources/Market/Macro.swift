@@ -115,9 +115,11 @@ public enum MacroFile {
 
 /// When the values of a FRED series became public.
 public enum MacroRelease: Sendable, Hashable {
-    /// The value dated D was public on D: e.g. a policy target effective from D, announced before it.
+    /// The value dated D was public from the start of D: e.g. a policy target in force from D,
+    /// announced before it.
     case onPeriod
-    /// The value dated D was published the next weekday (daily rates published after the day ends).
+    /// The value dated D was published on the next weekday, at a time not given (so it counts as
+    /// published after that day's close): daily rates such as the H.15 10-year yield.
     case nextWeekday
     /// A monthly value, published on the listed day (and time) of its release; months not listed
     /// fall back to the last day of the following month, which is never before the real release
@@ -153,6 +155,7 @@ public enum FREDImporter {
             switch release {
             case .onPeriod:
                 published = period
+                minute = 0
             case .nextWeekday:
                 var next = period.advanced(by: 1)
                 while next.weekday > 5 { next = next.advanced(by: 1) }

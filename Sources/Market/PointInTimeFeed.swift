@@ -80,7 +80,7 @@ extension MarketFeed {
 /// outside.
 public struct PointInTimeFeed: MarketFeed {
     public let asOf: Day
-    private let data: MarketData
+    let data: MarketData
     public let symbols: [String]
 
     public init(data: MarketData, asOf: Day, symbols: [String]? = nil) {
@@ -164,93 +164,87 @@ public struct PointInTimeFeed: MarketFeed {
     }
 }
 
-/// A ``PointInTimeFeed`` seen through a ``BlindMapping``: every answer is masked (aliases for
-/// symbols and companies, shifted dates, scaled prices and volumes, rewritten news), and every
-/// request is taken in masked terms.
+/// A scenario's market data as agents see it in blind mode: every symbol, name, date, price,
+/// volume and news text masked by a ``BlindMapping``, once for the whole run.
 ///
-/// Refusals are those of the real feed, with messages in masked terms; nothing here names a real
-/// symbol or date. Indicators are computed from the masked bars, so price-level indicators
-/// (SMA, ATR, Bollinger) are scaled like prices and the others (RSI, returns, drawdown) are equal.
+/// The real data never reaches a ``BlindFeed``: it holds only the masked copy, so no answer can
+/// carry a real symbol, date or price level, and look-ahead refusals are those of an ordinary
+/// ``PointInTimeFeed`` over the masked copy (in masked terms).
+public struct BlindMarket: Sendable {
+    public let mapping: BlindMapping
+    /// Everything agents may read, in masked terms.
+    public let masked: MarketData
+
+    public init(data: MarketData, mapping: BlindMapping) {
+        self.mapping = mapping
+        var series: [String: BarSeries] = [:]
+        for (symbol, real) in data.series {
+            guard let alias = mapping.maskSymbol(symbol) else { continue }
+            series[alias] = BarSeries(symbol: alias, bars: real.bars.map { mapping.mask($0, symbol: symbol) })
+        }
+        let instruments: [Instrument] = data.instruments.values.compactMap { instrument in
+            guard let alias = mapping.maskSymbol(instrument.symbol) else { return nil }
+            return Instrument(symbol: alias, name: mapping.maskedName(instrument.symbol),
+                              sector: mapping.settings.hideSectors ? nil : instrument.sector, dataFile: "", tradable: instrument.tradable)
+        }
+        // Macro sources repeat on every value: mask each distinct one once.
+        var sources: [String: String] = [:]
+        let macro = data.macro.values.flatMap { $0 }.map { observation in
+            var o = observation
+            o.period = mapping.maskDay(o.period)
+            o.published = mapping.maskDay(o.published)
+            if let known = sources[o.source] {
+                o.source = known
+            } else {
+                let maskedSource = mapping.maskText(o.source)
+                sources[o.source] = maskedSource
+                o.source = maskedSource
+            }
+            return o
+        }
+        masked = MarketData(series: series, sessions: data.sessions.map(mapping.maskDay), warmupSessions: data.warmupSessions.map(mapping.maskDay),
+                            news: data.news.compactMap { mapping.mask($0) }, instruments: instruments, macro: macro)
+    }
+
+    /// The feed agents get for the decision after the close of the real day `day`.
+    public func feed(atCloseOf day: Day, symbols: [String]? = nil) -> BlindFeed {
+        BlindFeed(masked: PointInTimeFeed(data: masked, asOf: mapping.maskDay(day), symbols: symbols?.compactMap { mapping.maskSymbol($0) }.sorted()),
+                  mapping: mapping)
+    }
+}
+
+/// The feed of a blind-mode decision: a ``PointInTimeFeed`` over a ``BlindMarket``'s masked data.
+/// Requests are taken in masked terms (aliases, shifted days) and every answer is masked; use the
+/// ``mapping`` to turn agents' orders back into real symbols, prices and quantities.
 public struct BlindFeed: MarketFeed {
-    public let real: PointInTimeFeed
+    private let inner: PointInTimeFeed
     public let mapping: BlindMapping
 
-    public init(_ real: PointInTimeFeed, mapping: BlindMapping) {
-        self.real = real
+    init(masked inner: PointInTimeFeed, mapping: BlindMapping) {
+        self.inner = inner
         self.mapping = mapping
     }
 
-    public var asOf: Day { mapping.maskDay(real.asOf) }
-    public var symbols: [String] { real.symbols.compactMap { mapping.maskSymbol($0) }.sorted() }
-    public var pastSessions: [Day] { real.pastSessions.map(mapping.maskDay) }
-    public var macroSeries: [String] { real.macroSeries }
-
-    private func realSymbol(_ alias: String) throws -> String {
-        guard let symbol = mapping.unmaskSymbol(alias), real.symbols.contains(symbol) else {
-            throw FeedError(kind: .unknownSymbol, message: "no data for symbol '\(alias)'; known: \(symbols.joined(separator: ", "))")
-        }
-        return symbol
+    /// Masks a real feed's whole data set (convenient for one decision; for a run, build a
+    /// ``BlindMarket`` once and take ``BlindMarket/feed(atCloseOf:symbols:)`` at each decision).
+    public init(_ real: PointInTimeFeed, mapping: BlindMapping) {
+        self = BlindMarket(data: real.data, mapping: mapping).feed(atCloseOf: real.asOf, symbols: real.symbols)
     }
 
-    private func refuseFuture(_ day: Day, _ what: String) throws {
-        if day > asOf { throw FeedError(kind: .lookAhead, message: "\(what) for \(day) is after the simulation clock (\(asOf) close)") }
-    }
+    /// The real session this decision follows (for the desk and the journal, never for agents).
+    public var realAsOf: Day { mapping.unmaskDay(inner.asOf) }
 
-    /// Runs a request on the real feed, rewording any refusal it still produces in masked terms.
-    private func forward<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FeedError {
-            throw FeedError(kind: error.kind, message: mapping.maskText(error.message))
-        }
-    }
-
-    public func instrument(_ symbol: String) throws -> InstrumentInfo {
-        let realSymbol = try realSymbol(symbol)
-        let info = try forward { try real.instrument(realSymbol) }
-        return InstrumentInfo(symbol: symbol, name: mapping.maskedName(realSymbol),
-                              sector: mapping.settings.hideSectors ? nil : info.sector, tradable: info.tradable)
-    }
-
-    public func bars(_ symbol: String, last count: Int) throws -> ArraySlice<Bar> {
-        let realSymbol = try realSymbol(symbol)
-        return ArraySlice(try forward { try real.bars(realSymbol, last: count) }.map { mapping.mask($0, symbol: realSymbol) })
-    }
-
-    public func bars(_ symbol: String, from: Day, to: Day) throws -> ArraySlice<Bar> {
-        try refuseFuture(to, "bars of \(symbol)")
-        let realSymbol = try realSymbol(symbol)
-        return ArraySlice(try forward { try real.bars(realSymbol, from: mapping.unmaskDay(from), to: mapping.unmaskDay(to)) }
-            .map { mapping.mask($0, symbol: realSymbol) })
-    }
-
-    public func bar(_ symbol: String, on day: Day) throws -> Bar? {
-        try refuseFuture(day, "the bar of \(symbol)")
-        let realSymbol = try realSymbol(symbol)
-        return try forward { try real.bar(realSymbol, on: mapping.unmaskDay(day)) }.map { mapping.mask($0, symbol: realSymbol) }
-    }
-
-    public func latestBar(_ symbol: String) throws -> Bar? {
-        try bars(symbol, last: 1).last
-    }
-
-    public func closes(_ symbol: String, last count: Int) throws -> [Double] {
-        try bars(symbol, last: count).map(\.close)
-    }
-
-    public func indicators(_ symbol: String) throws -> BarIndicators {
-        let realSymbol = try realSymbol(symbol)
-        let realBars = try forward { try real.indicators(realSymbol) }.bars
-        return BarIndicators(symbol: symbol, bars: realBars.map { mapping.mask($0, symbol: realSymbol) })
-    }
-
-    public func news(since: Day, about symbols: [String]?) throws -> [NewsItem] {
-        try refuseFuture(since, "news")
-        let realSymbols = try symbols.map { try $0.map(realSymbol) }
-        return try forward { try real.news(since: mapping.unmaskDay(since), about: realSymbols) }.compactMap { mapping.mask($0) }
-    }
-
-    public func macro(_ series: String, last count: Int) throws -> [MacroObservation] {
-        try forward { try real.macro(series, last: count) }.map { mapping.mask($0) }
-    }
+    public var asOf: Day { inner.asOf }
+    public var symbols: [String] { inner.symbols }
+    public var pastSessions: [Day] { inner.pastSessions }
+    public var macroSeries: [String] { inner.macroSeries }
+    public func instrument(_ symbol: String) throws -> InstrumentInfo { try inner.instrument(symbol) }
+    public func bars(_ symbol: String, last count: Int) throws -> ArraySlice<Bar> { try inner.bars(symbol, last: count) }
+    public func bars(_ symbol: String, from: Day, to: Day) throws -> ArraySlice<Bar> { try inner.bars(symbol, from: from, to: to) }
+    public func bar(_ symbol: String, on day: Day) throws -> Bar? { try inner.bar(symbol, on: day) }
+    public func latestBar(_ symbol: String) throws -> Bar? { try inner.latestBar(symbol) }
+    public func closes(_ symbol: String, last count: Int) throws -> [Double] { try inner.closes(symbol, last: count) }
+    public func indicators(_ symbol: String) throws -> BarIndicators { try inner.indicators(symbol) }
+    public func news(since: Day, about symbols: [String]?) throws -> [NewsItem] { try inner.news(since: since, about: symbols) }
+    public func macro(_ series: String, last count: Int) throws -> [MacroObservation] { try inner.macro(series, last: count) }
 }

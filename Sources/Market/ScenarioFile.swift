@@ -17,8 +17,9 @@ public enum ScenarioFile {
     }
 
     /// Reads a scenario file and reports every problem of the file itself (syntax, keys, types,
-    /// values); the scenario is nil when there is any error. Data files are not opened (see
-    /// ``ScenarioCheck`` for that).
+    /// values), in line order. The scenario is what could be read (defaults in place of bad values),
+    /// nil when a required key is missing or unreadable; use it only when there are no errors. Data
+    /// files are not opened (see ``ScenarioCheck`` for that).
     public static func check(path: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
         do {
             let root = try YAMLValue.read(path: path)
@@ -44,8 +45,10 @@ public enum ScenarioFile {
     static func check(_ root: YAMLValue, path: String) -> (scenario: Scenario?, diagnostics: [Diagnostic]) {
         let reader = Reader()
         let scenario = reader.scenario(root, path: path)
-        let diagnostics = reader.problems.map(Diagnostic.error)
-        return (diagnostics.isEmpty ? scenario : nil, diagnostics)
+        let diagnostics = reader.problems.enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map { Diagnostic.error($0.element) }
+        return (scenario, diagnostics)
     }
 
     static func read(_ root: YAMLValue, path: String) throws -> Scenario {

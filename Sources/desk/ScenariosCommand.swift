@@ -39,8 +39,8 @@ struct ScenariosCommand: AsyncParsableCommand {
                 }
                 var rows = [["name", "window", "warm-up", "symbols", "benchmark", "news", "blind", "file"]]
                 for file in files {
-                    let (scenario, diagnostics) = ScenarioFile.check(path: file)
-                    guard let scenario else {
+                    let (parsed, diagnostics) = ScenarioFile.check(path: file)
+                    guard let scenario = parsed, !diagnostics.hasErrors else {
                         rows.append([(file as NSString).lastPathComponent, "invalid: \(diagnostics.first.map(\.description) ?? "")", "", "", "", "", "", file])
                         continue
                     }
@@ -140,7 +140,7 @@ struct ScenariosCommand: AsyncParsableCommand {
         lines.append("benchmark   \(scenario.benchmark)")
         lines.append("cash        \(Format.money(scenario.initialCash))\(scenario.fractionalShares ? ", fractional shares" : ", whole shares")")
         lines.append("costs       commission \(describe(scenario.costs.commission)), slippage \(describe(scenario.costs.slippage)), fill \(scenario.costs.fillTiming.rawValue)"
-                     + (scenario.costs.participationCap.map { ", participation cap \(Format.percent($0, digits: 1))" } ?? ""))
+                     + (scenario.costs.participationCap.map { ", participation cap \(String(format: "%g%%", $0 * 100)) of volume" } ?? ""))
         let c = scenario.constraints
         lines.append("rules       \(c.longOnly ? "long only" : "long/short"), max weight \(c.maxWeight), max gross \(c.maxGross), cash buffer \(c.cashBuffer)"
                      + (c.maxTurnover.map { ", max turnover \($0)" } ?? ""))
