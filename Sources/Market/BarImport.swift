@@ -205,6 +205,11 @@ public struct BarImport: Sendable {
 /// violations, order, rows without prices) are repaired only when ``BarImportOptions/repairs`` asks,
 /// and every repair is reported.
 public enum BarImporter {
+    /// Larger prices are taken for corrupt data (the dearest share ever traded is under 1e6).
+    public static let largestPrice = 1e9
+    /// Larger volumes are taken for corrupt data.
+    public static let largestVolume = 1e15
+
     /// Reads a file from disk. Throws only when the file cannot be read at all (missing, not CSV,
     /// no usable header); row problems are in the returned diagnostics.
     public static func read(path: String, symbol: String, options: BarImportOptions = BarImportOptions()) throws -> BarImport {
@@ -386,12 +391,20 @@ public enum BarImporter {
             guard options.range?.contains(bar.day) ?? true else { continue }
             var bar = bar
             var bad = false
-            for (column, x, name) in [(columns.open, bar.open, "open"), (columns.high, bar.high, "high"), (columns.low, bar.low, "low"), (columns.close, bar.close, "close")] where x <= 0 {
-                diagnostics.append(.error(problem(row.source, column, "\(name) \(x) is not a positive price")))
-                bad = true
+            for (column, x, name) in [(columns.open, bar.open, "open"), (columns.high, bar.high, "high"), (columns.low, bar.low, "low"), (columns.close, bar.close, "close")] {
+                if !(x > 0) {
+                    diagnostics.append(.error(problem(row.source, column, "\(name) \(x) is not a positive price")))
+                    bad = true
+                } else if x > BarImporter.largestPrice {
+                    diagnostics.append(.error(problem(row.source, column, "\(name) \(x) is implausibly large", "prices above 1e9 are taken for corrupt data")))
+                    bad = true
+                }
             }
-            if let volumeColumn = columns.volume, bar.volume < 0 {
+            if let volumeColumn = columns.volume, !(bar.volume >= 0) {
                 diagnostics.append(.error(problem(row.source, volumeColumn, "volume \(bar.volume) is negative")))
+                bad = true
+            } else if let volumeColumn = columns.volume, bar.volume > BarImporter.largestVolume {
+                diagnostics.append(.error(problem(row.source, volumeColumn, "volume \(bar.volume) is implausibly large", "volumes above 1e15 are taken for corrupt data")))
                 bad = true
             }
             if bad { continue }
@@ -418,7 +431,9 @@ public enum BarImporter {
             let upper = options.range.map { min($0.upperBound, rows.last?.day ?? last) } ?? last
             let have = Set(kept.map(\.day))
             let lines = Dictionary(bars.map { ($0.bar.day, $0.row.line) }, uniquingKeysWith: { a, _ in a })
-            for day in calendar.sessions(from: min(lower, first), through: max(upper, last)) where !have.contains(day) && calendar.covers(day) {
+            // Only where the calendar's rules are known (a file dated in year 1 must not make us walk 2000 years).
+            let from = max(min(lower, first), calendar.validity.lowerBound), through = min(max(upper, last), calendar.validity.upperBound)
+            for day in calendar.sessions(from: from, through: through) where !have.contains(day) {
                 missing.append(day)
                 let next = kept.first { $0.day > day }.flatMap { lines[$0.day] }
                 diagnostics.append(.warning(InputError(file: file, line: next, field: symbol,
