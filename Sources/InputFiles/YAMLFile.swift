@@ -147,7 +147,13 @@ public struct YAMLValue {  // not Sendable: it holds Yams nodes; read it where i
             }
             entries.append((key, YAMLValue(file: file, path: childPath, node: valueNode)))
         }
-        return YAMLMapping(owner: self, entries: entries)
+        var keyMarks: [String: (line: Int, column: Int)] = [:]
+        for (keyNode, _) in mapping {
+            if case let .scalar(scalar) = keyNode, let mark = keyNode.mark { keyMarks[scalar.string] = (mark.line, mark.column) }
+        }
+        var result = YAMLMapping(owner: self, entries: entries)
+        result.keyMarks = keyMarks
+        return result
     }
 }
 
@@ -155,6 +161,8 @@ public struct YAMLValue {  // not Sendable: it holds Yams nodes; read it where i
 public struct YAMLMapping {
     let owner: YAMLValue
     private var entries: [(key: String, value: YAMLValue)]
+    /// Where each key is written, so an unknown key is reported at the key rather than its value.
+    var keyMarks: [String: (line: Int, column: Int)] = [:]
     private var taken: Set<String> = []
 
     init(owner: YAMLValue, entries: [(key: String, value: YAMLValue)]) {
@@ -196,7 +204,8 @@ public struct YAMLMapping {
     public func unknownKeys() -> [InputError] {
         let known = taken.sorted().joined(separator: ", ")
         return entries.filter { !taken.contains($0.key) }.map { unknown in
-            InputError(file: owner.file, line: unknown.value.line, column: unknown.value.column, field: unknown.value.path,
+            InputError(file: owner.file, line: keyMarks[unknown.key]?.line ?? unknown.value.line,
+                       column: keyMarks[unknown.key]?.column ?? unknown.value.column, field: unknown.value.path,
                        problem: "unknown key '\(unknown.key)'", remedy: "known keys here: \(known)")
         }
     }
