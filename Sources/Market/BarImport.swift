@@ -528,8 +528,10 @@ public enum BarImporter {
                     volume = try need("Volume")
                 case .backtrader:
                     volume = try need("Volume")
-                case .tidy, .stooq:
+                case .stooq:
                     volume = try need("volume", "vol")
+                case .tidy:
+                    break  // a file without volume reads as volume 0, with a warning
                 default:
                     break
                 }

@@ -180,6 +180,8 @@ import Testing
         #expect(unknown?.problem.contains("no layout") == true)
         options.layout = .yfinance
         options.unadjustDividends = true
+        let noVolume = try read("date,open,high,low,close\n2020-01-02,1,1,1,1\n")
+        #expect(noVolume.series.bars.first?.volume == 0 && noVolume.diagnostics.warnings.count == 1)
         let noDividends = #expect(throws: InputError.self) { try read("Date,Open,High,Low,Close,Volume\n2020-01-02,1,1,1,1,1\n", options) }
         #expect(noDividends != nil)
     }
