@@ -55,7 +55,9 @@ public struct DataRecipe: Sendable {
     public static func load(path: String, raw overrideRaw: String? = nil) throws -> DataRecipe {
         let root = try YAMLValue.read(path: path)
         let folder = (path as NSString).deletingLastPathComponent
-        func resolve(_ p: String) -> String { p.hasPrefix("/") || folder.isEmpty ? p : (folder as NSString).appendingPathComponent(p) }
+        func resolve(_ p: String) -> String {
+            p.hasPrefix("/") || folder.isEmpty ? p : ((folder as NSString).appendingPathComponent(p) as NSString).standardizingPath
+        }
         var top = try root.mapping()
         let recipeRaw = resolve(try top.required("raw").string())
         let raw = overrideRaw ?? recipeRaw
