@@ -50,6 +50,7 @@ let package = Package(
         .executableTarget(name: "desk", dependencies: [
             "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         .testTarget(name: "InputFilesTests", dependencies: ["InputFiles"]),

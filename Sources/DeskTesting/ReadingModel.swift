@@ -20,11 +20,11 @@ public enum ReadingModel {
                 var up: [String] = [], down: [String] = [], oversold: [String] = []
                 for line in facts.split(separator: "\n") {
                     let cells = line.split(separator: " ")
-                    guard cells.count == 9, let r20 = Double(cells[4].dropLast()), let rsi = Double(cells[6]) else { continue }
+                    guard cells.count == 9, let r20 = Double(cells[2].dropLast()), let rsi = Double(cells[5]) else { continue }
                     if rsi < 25 { oversold.append(String(cells[0])) } else if r20 > 0 { up.append(String(cells[0])) } else if r20 < -15 { down.append(String(cells[0])) }
                 }
                 func list(_ s: [String]) -> String { "[" + s.prefix(5).map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-                return .text(#"{"uptrend":\#(list(up)),"downtrend":\#(list(down)),"oversold":\#(list(oversold)),"overbought":[],"rationale":"From 20-day returns and RSI."}"#)
+                return .text(#"{"uptrend":\#(list(up)),"downtrend":\#(list(down)),"oversold":\#(list(oversold)),"overbought":[],"rationale":"From 20-day momentum and RSI."}"#)
             case "portfolio_manager":
                 func symbols(after key: String) -> [String] {
                     guard let range = facts.range(of: "\"\(key)\":[") else { return [] }

@@ -169,6 +169,7 @@ struct RolesCommand: AsyncParsableCommand {
         case let .prices(sessions): return "prices (\(sessions) sessions)"
         case let .returns(sessions): return "returns (\(sessions) sessions)"
         case let .series(symbols, sessions): return "series (\(symbols.joined(separator: ",")), \(sessions) sessions)"
+        case let .macro(series, count): return "macro (\(series?.joined(separator: ",") ?? "all series"), last \(count))"
         case let .reports(roles): return "reports" + (roles.map { " (\($0.joined(separator: ",")))" } ?? "")
         default: return input.name
         }

@@ -9,34 +9,18 @@ import Market
 import Testing
 
 @Suite struct IndicatorTests {
-    /// backtrader's SMA(15) and Wilder RSI(14) over its own `2006-day-001.txt` (Tests/Reference/indicators).
-    @Test func smaAndRSIMatchBacktrader() throws {
-        let bars = try BarFile.load(path: Fixtures.reference.appendingPathComponent("exchange/2006-day-001.txt").path, symbol: "X")
-        let closes = bars.bars.map(\.close)
-        let sma = IndicatorMath.sma(closes, period: 15)
-        let rsi = IndicatorMath.rsiWilder(closes, period: 14)
-        let table = try CSVTable.read(path: Fixtures.reference.appendingPathComponent("indicators/2006-day-001-indicators.csv").path)
-        let date = try table.requireColumn("date"), smaColumn = try table.requireColumn("sma15"), rsiColumn = try table.requireColumn("rsi14_wilder")
-        #expect(table.rows.count > 200)
-        for row in table.rows {
-            let day = try #require(Day(try table.field(row, date)))
-            let index = try #require(bars.index(on: day))
-            let expectedSMA = try table.number(row, smaColumn), expectedRSI = try table.number(row, rsiColumn)
-            #expect(abs(try #require(sma[index]) - expectedSMA) <= 1e-6 * abs(expectedSMA), "SMA on \(day)")
-            #expect(abs(try #require(rsi[index]) - expectedRSI) <= 1e-6 * abs(expectedRSI), "RSI on \(day)")
-        }
-    }
-
-    @Test func theSnapshotReadsOnlyUpToTheClock() throws {
-        let (_, data) = AgentMarket.make()
+    @Test func theIndicatorsToolReadsOnlyUpToTheClock() async throws {
+        let (scenario, data) = AgentMarket.make()
         let day = AgentMarket.days[5]
-        let snapshot = try BasicIndicators().snapshot("A", feed: PointInTimeFeed(data: data, asOf: day))
-        #expect(snapshot.day == day && snapshot.close == 55)
-        #expect(abs(try #require(snapshot.return1d) - (55.0 / 53 - 1)) < 1e-12)
-        #expect(abs(try #require(snapshot.return5d) - (55.0 / 50 - 1)) < 1e-12)
-        #expect(snapshot.return20d == nil && snapshot.smaGap20 == nil && snapshot.volatility20 == nil)
-        #expect(snapshot.drawdown60 == 0)
-        #expect(IndicatorMath.sampleStandardDeviation([1, 2, 3, 4]) == (5.0 / 3).squareRoot())
+        let decision = DecisionContext(scenario: scenario, day: day, stepIndex: 5, decisionIndex: 5, feed: PointInTimeFeed(data: data, asOf: day),
+                                       book: BookView(cash: 1, equity: 1, positions: [:], openOrders: []), seed: 0, run: RunID(1), journal: InMemoryJournal())
+        let output = try await IndicatorsTool().run(IndicatorsTool.Input(symbols: ["A", "C"]), context: ToolContext(decision: decision, universe: ["A", "B", "C"]))
+        let a = try #require(output.snapshots.first)
+        #expect(a.symbol == "A" && a.day == day && a.close == 55)
+        // The same figures as the Market module's over the bars up to the decision, and nothing later.
+        let bars = Array(data.series["A"]!.bars.prefix(6))
+        #expect(a == BarIndicators(symbol: "A", bars: bars).snapshot())
+        #expect(output.snapshots[1].drawdown == 72.0 / 80 - 1)
     }
 }
 
@@ -80,6 +64,24 @@ import Testing
         let limited = try await NewsTool().run(NewsTool.Input(since: days[0], maxItems: 1), context: ctx)
         #expect(limited.notes.map(\.text) == ["morning"] && limited.omitted == 2)
         #expect(all.notes[0].time == "09:00")
+    }
+
+    @Test func macroSeriesShowOnlyValuesPublishedByTheClose() async throws {
+        let (scenario, base) = AgentMarket.make()
+        let days = AgentMarket.days
+        let rate = [
+            MacroObservation(series: "policy_rate", period: days[2], value: 1.25, unit: "percent", published: days[2], source: "cb"),
+            MacroObservation(series: "policy_rate", period: days[5], value: 0.25, unit: "percent", published: days[5], publishedMinute: 17 * 60, source: "cb"),
+            MacroObservation(series: "policy_rate", period: days[6], value: 0.1, unit: "percent", published: days[6], source: "cb"),
+        ]
+        let data = MarketData(series: base.series, sessions: base.sessions, macro: rate)
+        let decision = DecisionContext(scenario: scenario, day: days[5], stepIndex: 5, decisionIndex: 5, feed: PointInTimeFeed(data: data, asOf: days[5]),
+                                       book: BookView(cash: 1, equity: 1, positions: [:], openOrders: []), seed: 0, run: RunID(1), journal: InMemoryJournal())
+        let context = ToolContext(decision: decision, universe: ["A"])
+        let output = try await MacroTool().run(MacroTool.Input(count: 5), context: context)
+        #expect(output.series.map(\.series) == ["policy_rate"])
+        #expect(output.series[0].observations.map(\.value) == [1.25])
+        await #expect(throws: FeedError.self) { _ = try await MacroTool().run(MacroTool.Input(series: ["gdp"], count: 5), context: context) }
     }
 
     @Test func theToolboxJournalsEveryCallWithItsInputAndOutput() async throws {

@@ -12,7 +12,7 @@ import Testing
         }
         #expect(result.stdout.contains("desk files: default, macro"))
         let macro = try DeskProcess.run(["roles", "list", "--desk", "macro"])
-        #expect(macro.status == 0 && macro.stdout.contains("macro_analyst      analysis   series,news"))
+        #expect(macro.status == 0 && macro.stdout.contains("macro_analyst      analysis   macro,news"))
     }
 
     @Test func validateAcceptsTheExampleAndNamesTheLineOfAMistake() throws {
@@ -25,10 +25,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("scenarios/desks/macro.yaml"), encoding: .utf8)
         let file = folder.appendingPathComponent("typo.yaml")
-        try source.replacingOccurrences(of: "    tools: [prices, news]", with: "    tool: [prices, news]").write(to: file, atomically: true, encoding: .utf8)
+        try source.replacingOccurrences(of: "    tools: [macro, news]", with: "    tool: [macro, news]").write(to: file, atomically: true, encoding: .utf8)
         let bad = try DeskProcess.run(["roles", "validate", file.path])
         #expect(bad.status == 2)
-        let line = try #require(source.components(separatedBy: "\n").firstIndex { $0.contains("tools: [prices, news]") }) + 1
+        let line = try #require(source.components(separatedBy: "\n").firstIndex { $0.contains("tools: [macro, news]") }) + 1
         #expect(bad.stderr.contains("typo.yaml:\(line):"))
         #expect(bad.stderr.contains("unknown key 'tool'"))
     }
@@ -37,10 +37,13 @@ import Testing
         let result = try DeskProcess.run(["roles", "show", "macro_analyst", "--desk", "macro", "--scenario", "covid-crash-2020", "--date", "2020-03-16"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Decision after the close of 2020-03-16 (Mon)"))
-        #expect(result.stdout.contains("FEDTGT 1.75 1.25"))
-        #expect(result.stdout.contains("cut its target range to 0-0.25%"))
-        // Nothing after the close of the 16th: the note of the 18th is not there.
-        #expect(!result.stdout.contains("money market funds"))
+        #expect(result.stdout.contains("fed_funds_target_upper (percent): "))
+        #expect(result.stdout.contains("1.75 1.25 0.25 (latest for 2020-03-16, public 2020-03-16)"))
+        // The yield of the 13th is published on the 16th after the close, so the 12th's is the latest.
+        #expect(result.stdout.contains("0.88 (latest for 2020-03-12, public 2020-03-13)"))
+        #expect(result.stdout.contains("national emergency"))
+        // Nothing after the close of the 16th: the note of the 17th is not there.
+        #expect(!result.stdout.contains("commercial paper"))
         let definition = try DeskProcess.run(["roles", "show", "risk_manager", "--json"])
         #expect(definition.status == 0 && definition.stdout.contains(#""stage":"review""#))
     }

@@ -26,6 +26,7 @@ enum InputGatherer {
         case let .prices(sessions): return "Closes, last \(sessions) sessions, oldest first"
         case let .returns(sessions): return "Daily returns, last \(sessions) sessions, oldest first"
         case let .series(_, sessions): return "Series, last \(sessions) values, oldest first"
+        case let .macro(_, count): return "Macro series, last \(count) public values, oldest first"
         case .reports: return "Reports of the other roles"
         case .book: return "Book"
         case .exposure: return "Exposure"
@@ -52,11 +53,17 @@ enum InputGatherer {
 
         case .indicators:
             let output = try await toolbox.call(IndicatorsTool(), IndicatorsTool.Input(symbols: symbols))
-            let header = "symbol close r1d r5d r20d vs_sma20 rsi14 vol20 dd60"
-            let rows = output.snapshots.map { s in
-                [s.symbol, PromptFormat.price(s.close), PromptFormat.percent(s.return1d), PromptFormat.percent(s.return5d),
-                 PromptFormat.percent(s.return20d), PromptFormat.percent(s.smaGap20), s.rsi14.map { String(format: "%.0f", $0) } ?? "n/a",
-                 PromptFormat.percent(s.volatility20), PromptFormat.percent(s.drawdown60)].joined(separator: " ")
+            let header = "symbol close mom20 vs_sma20 vs_sma50 rsi14 macd vol20 drawdown"
+            let rows = output.snapshots.map { s -> String in
+                func gap(_ average: Double?) -> Double? {
+                    guard let close = s.close, let average, average > 0 else { return nil }
+                    return close / average - 1
+                }
+                var macd = "n/a"
+                if let line = s.macd, let signal = s.macdSignal { macd = line >= signal ? "up" : "down" }
+                return [s.symbol, s.close.map(PromptFormat.price) ?? "n/a", PromptFormat.percent(s.momentum20), PromptFormat.percent(gap(s.sma20)),
+                        PromptFormat.percent(gap(s.sma50)), s.rsi14.map { String(format: "%.0f", $0) } ?? "n/a", macd,
+                        PromptFormat.percent(s.volatility20), PromptFormat.percent(s.drawdown)].joined(separator: " ")
             }
             return PromptSection(title(input), lines: [header] + rows, keep: 1)
 
@@ -79,6 +86,15 @@ enum InputGatherer {
                 let values = series.points.map { PromptFormat.price($0.close) }.joined(separator: " ")
                 return "\(series.symbol) \(values)\(series.points.last.map { " (as of \($0.day.iso))" } ?? "")"
             })
+
+        case let .macro(series, count):
+            let output = try await toolbox.call(MacroTool(), MacroTool.Input(series: series, count: count))
+            let lines = output.series.map { view -> String in
+                guard let last = view.observations.last else { return "\(view.series): none public yet" }
+                let values = view.observations.map { JSONNumber.text($0.value) }.joined(separator: " ")
+                return "\(view.series) (\(last.unit)): \(values) (latest for \(last.period.iso), public \(last.published.iso))"
+            }
+            return PromptSection(title(input), lines: lines.isEmpty ? ["none"] : lines)
 
         case let .reports(roles):
             let chosen = situation.reports.filter { roles == nil || roles!.contains($0.role) }

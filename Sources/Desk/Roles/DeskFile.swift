@@ -17,8 +17,8 @@ import LanguageModel
 ///   - name: macro_analyst                 # a role defined here
 ///     stage: analysis
 ///     instruction: You are the macro analyst …
-///     inputs: [{series: {symbols: [UST10Y], sessions: 10}}, {news: {scope: market}}]
-///     tools: [prices, news]
+///     inputs: [{macro: {series: [treasury_10y_yield], count: 10}}, {news: {scope: market}}]
+///     tools: [macro, news]
 ///     output_schema: {type: object, properties: {…}, required: […]}
 ///   - portfolio_manager
 ///   - execution_trader
@@ -184,9 +184,12 @@ public enum DeskFile {
         case "returns": input = .returns(sessions: try int("sessions", 20, range: 1...250))
         case "series":
             guard let symbolsValue = try settings?.optional("symbols") else {
-                throw value.error("the series input needs symbols", remedy: "write {series: {symbols: [UST10Y], sessions: 10}}")
+                throw value.error("the series input needs symbols", remedy: "write {series: {symbols: [SPY], sessions: 10}}")
             }
             input = .series(symbols: try symbolsValue.list().map { try $0.string() }, sessions: try int("sessions", 10, range: 1...60))
+        case "macro":
+            input = .macro(series: try settings?.optional("series").map { try $0.list().map { try $0.string() } },
+                           count: try int("count", 10, range: 1...260))
         case "reports": input = .reports(roles: try settings?.optional("roles").map { try $0.list().map { try $0.string() } })
         case "book": input = .book
         case "exposure": input = .exposure

@@ -29,8 +29,10 @@ public enum RoleInput: Sendable, Hashable {
     case prices(sessions: Int)
     /// Daily close-to-close returns over the last `sessions`, per symbol.
     case returns(sessions: Int)
-    /// The last `sessions` closes of any instrument in the scenario, tradable or not (rates, indices).
+    /// The last `sessions` closes of any instrument in the scenario, tradable or not (an index, say).
     case series(symbols: [String], sessions: Int)
+    /// The last `count` public values of macro series (rates, inflation); all the scenario's when nil.
+    case macro(series: [String]?, count: Int)
     /// The outputs of earlier stages' roles (all of them, or the named ones).
     case reports(roles: [String]?)
     /// Cash, equity, positions and weights.
@@ -61,6 +63,7 @@ public enum RoleInput: Sendable, Hashable {
         case .prices: return "prices"
         case .returns: return "returns"
         case .series: return "series"
+        case .macro: return "macro"
         case .reports: return "reports"
         case .book: return "book"
         case .exposure: return "exposure"
@@ -74,6 +77,7 @@ public enum RoleInput: Sendable, Hashable {
     public var tool: String? {
         switch self {
         case .news: return ToolName.news
+        case .macro: return ToolName.macro
         case .indicators: return ToolName.indicators
         case .prices, .series: return ToolName.prices
         case .returns: return ToolName.returns
@@ -85,7 +89,7 @@ public enum RoleInput: Sendable, Hashable {
     }
 
     /// Every input name a desk file may use.
-    public static let names = ["news", "indicators", "prices", "returns", "series", "reports", "book", "exposure", "pnl", "plan", "memory"]
+    public static let names = ["news", "indicators", "prices", "returns", "series", "macro", "reports", "book", "exposure", "pnl", "plan", "memory"]
 }
 
 /// What the desk does when a role cannot give a valid output (model error, timeout, invalid

@@ -83,24 +83,6 @@ public struct ReturnsTool: Tool {
     }
 }
 
-/// `indicators`: each symbol's indicator snapshot at the decision's close.
-public struct IndicatorsTool: Tool {
-    public struct Input: Sendable, Hashable, Codable {
-        public var symbols: [String]
-        public init(symbols: [String]) { self.symbols = symbols }
-    }
-    public struct Output: Sendable, Hashable, Codable { public var snapshots: [IndicatorSnapshot] }
-
-    public let name = ToolName.indicators
-    public let summary = "returns, trend, RSI, volatility and drawdown per symbol at the decision's close"
-    public let source: any IndicatorSource
-    public init(source: any IndicatorSource = BasicIndicators()) { self.source = source }
-
-    public func run(_ input: Input, context: ToolContext) async throws -> Output {
-        Output(snapshots: try input.symbols.map { try source.snapshot($0, feed: context.feed) })
-    }
-}
-
 /// An event note as the news tool returns it.
 public struct NewsNote: Sendable, Hashable, Codable {
     public var day: Day

@@ -106,7 +106,7 @@ public struct TiltConstructor: PortfolioConstructor {
         for symbol in symbols {
             let r = returns[symbol] ?? []
             if r.count >= 5 {
-                let s = IndicatorMath.sampleStandardDeviation(r)
+                let s = TiltConstructor.sampleStandardDeviation(r)
                 if s > 0 { sigma[symbol] = s }
             }
         }
@@ -161,6 +161,13 @@ public struct TiltConstructor: PortfolioConstructor {
         }
         if !capped.isEmpty { notes.append("max weight \(JSONNumber.text(cap)) binds for \(capped.sorted().joined(separator: ", "))") }
         return weights
+    }
+
+    /// Sample standard deviation (n − 1); 0 for fewer than two values.
+    static func sampleStandardDeviation(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return sqrt(values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1))
     }
 
     /// Annualised ex-ante volatility from the sample covariance over the common tail of the windows.

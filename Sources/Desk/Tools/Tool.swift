@@ -10,6 +10,7 @@ public enum ToolName {
     public static let returns = "returns"
     public static let indicators = "indicators"
     public static let news = "news"
+    public static let macro = "macro"
     public static let optimizer = "optimizer"
     public static let submitOrder = "submit_order"
     public static let cancelOrder = "cancel_order"
@@ -104,15 +105,16 @@ public struct ToolRegistry: Sendable {
 
     public init() {}
 
-    /// The standard tools: data (prices, returns, indicators, news), the optimiser, the order API
+    /// The standard tools: data (prices, returns, indicators, news, macro), the optimiser, the order API
     /// and the portfolio.
     public static func standard(constructor: any PortfolioConstructor = TiltConstructor(),
-                                indicators: any IndicatorSource = BasicIndicators()) -> ToolRegistry {
+                                indicators: any IndicatorSource = FeedIndicators()) -> ToolRegistry {
         var registry = ToolRegistry()
         registry.register(PricesTool())
         registry.register(ReturnsTool())
         registry.register(IndicatorsTool(source: indicators))
         registry.register(NewsTool())
+        registry.register(MacroTool())
         registry.register(OptimizerTool(constructor: constructor))
         registry.register(SubmitOrderTool())
         registry.register(CancelOrderTool())
