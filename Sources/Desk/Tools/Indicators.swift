@@ -5,7 +5,7 @@ import Market
 /// the point-in-time feed (``FeedIndicators``); another source (a different set, a blind feed's)
 /// plugs in here. Any source reads only through the feed.
 public protocol IndicatorSource: Sendable {
-    func snapshot(_ symbol: String, feed: PointInTimeFeed) throws -> IndicatorSnapshot
+    func snapshot(_ symbol: String, feed: any MarketFeed) throws -> IndicatorSnapshot
 }
 
 /// The Market module's standard indicators of a symbol at the decision's close
@@ -14,7 +14,7 @@ public protocol IndicatorSource: Sendable {
 public struct FeedIndicators: IndicatorSource {
     public init() {}
 
-    public func snapshot(_ symbol: String, feed: PointInTimeFeed) throws -> IndicatorSnapshot {
+    public func snapshot(_ symbol: String, feed: any MarketFeed) throws -> IndicatorSnapshot {
         try feed.indicators(symbol).snapshot()
     }
 }

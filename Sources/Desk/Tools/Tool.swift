@@ -50,7 +50,8 @@ public struct ToolContext: Sendable {
         self.blotter = blotter
     }
 
-    public var feed: PointInTimeFeed { decision.feed }
+    /// The point-in-time feed, seen as any ``MarketFeed`` so that tools work unchanged on a blind feed.
+    public var feed: any MarketFeed { decision.feed }
     public var book: BookView { decision.book }
     public var day: Day { decision.day }
 }
