@@ -55,14 +55,18 @@ import Testing
             NewsItem(day: days[4], symbols: ["B"], text: "yesterday about B", source: "s"),
             NewsItem(day: days[4], text: "yesterday market", source: "s"),
             NewsItem(day: days[6], symbols: ["A"], text: "tomorrow", source: "s"),
+            NewsItem(day: days[3], minuteOfDay: 16 * 60, symbols: ["IDX"], text: "the index fell", source: "s"),
         ]
         let ctx = context(news: notes)
         let all = try await NewsTool().run(NewsTool.Input(since: days[0], symbols: ["A"]), context: ctx)
-        #expect(all.notes.map(\.text) == ["morning", "yesterday market"])
+        // A note naming only the benchmark (IDX) is about the market.
+        #expect(all.notes.map(\.text) == ["morning", "yesterday market", "the index fell"])
         let market = try await NewsTool().run(NewsTool.Input(since: days[0], scope: .market), context: ctx)
-        #expect(market.notes.map(\.text) == ["yesterday market"])
+        #expect(market.notes.map(\.text) == ["yesterday market", "the index fell"])
+        let named = try await NewsTool().run(NewsTool.Input(since: days[0], symbols: ["A", "B"], scope: .symbols), context: ctx)
+        #expect(named.notes.map(\.text) == ["morning", "yesterday about B"])
         let limited = try await NewsTool().run(NewsTool.Input(since: days[0], maxItems: 1), context: ctx)
-        #expect(limited.notes.map(\.text) == ["morning"] && limited.omitted == 2)
+        #expect(limited.notes.map(\.text) == ["morning"] && limited.omitted == 3)
         #expect(all.notes[0].time == "09:00")
     }
 

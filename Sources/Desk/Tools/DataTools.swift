@@ -94,7 +94,8 @@ public struct NewsNote: Sendable, Hashable, Codable {
 }
 
 /// `news`: event notes public at the decision, dated on or after `since`, newest first, about
-/// the given symbols and/or the market.
+/// the given symbols and/or the market. A note is about the market when it names no symbol or
+/// only the scenario's benchmark (an index-level note such as "the S&P 500 fell 12%").
 public struct NewsTool: Tool {
     public struct Input: Sendable, Hashable, Codable {
         public var since: Day
@@ -123,11 +124,14 @@ public struct NewsTool: Tool {
         guard let scope = RoleInput.NewsScope(rawValue: input.scope ?? "all") else {
             throw ToolCallError(kind: .failed, message: "scope '\(input.scope ?? "")' is not one of all, symbols, market")
         }
-        let items = try context.feed.news(since: input.since, about: input.symbols).filter { item in
+        let benchmark = context.decision.scenario.benchmark
+        let items = try context.feed.news(since: input.since, about: nil).filter { item in
+            let marketWide = item.symbols.allSatisfy { $0 == benchmark }
+            let named = input.symbols.map { wanted in item.symbols.contains { wanted.contains($0) } } ?? true
             switch scope {
-            case .all: return true
-            case .symbols: return !item.symbols.isEmpty
-            case .market: return item.symbols.isEmpty
+            case .all: return marketWide || named
+            case .symbols: return !marketWide && named
+            case .market: return marketWide
             }
         }
         let newestFirst = items.reversed()
