@@ -48,7 +48,7 @@ enum Desk {
 
     @Test func printsATableWithoutJSON() throws {
         let result = try Desk.run(["optimize", "--prices", "Tests/Reference/optimizer/stock_prices.csv", "--objective", "efficient-risk",
-                                   "--target", "0.2", "--estimator", "ledoit-wolf", "--max-weight", "0.25", "--symbols", "AAPL,MA,PFE,XOM,T"])
+                                   "--target", "0.2", "--estimator", "ledoit-wolf", "--max-weight", "0.4", "--symbols", "AAPL,MA,PFE,XOM,T"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("efficient-risk, ledoit-wolf covariance"))
         #expect(result.stdout.contains("volatility       20.00%"))

@@ -55,9 +55,9 @@ import Testing
         let w = solution.weights
         let c = problem.constraints
         let label = "\(problem.objective.name) n=\(w.count)"
-        #expect(w.allSatisfy(\.isFinite), "\(label): non-finite weights", sourceLocation: sourceLocation)
-        #expect([solution.expectedReturn, solution.volatility, solution.cash].allSatisfy(\.isFinite), sourceLocation: sourceLocation)
-        #expect(solution.riskContributions.allSatisfy(\.isFinite), sourceLocation: sourceLocation)
+        #expect(w.allSatisfy { $0.isFinite }, "\(label): non-finite weights", sourceLocation: sourceLocation)
+        #expect([solution.expectedReturn, solution.volatility, solution.cash].allSatisfy { $0.isFinite }, sourceLocation: sourceLocation)
+        #expect(solution.riskContributions.allSatisfy { $0.isFinite }, sourceLocation: sourceLocation)
         for i in w.indices {
             #expect(w[i] >= c.lowerBounds[i] - tolerance, "\(label): w[\(i)] = \(w[i]) below \(c.lowerBounds[i])", sourceLocation: sourceLocation)
             #expect(w[i] <= c.upperBounds[i] + tolerance, "\(label): w[\(i)] = \(w[i]) above \(c.upperBounds[i])", sourceLocation: sourceLocation)
@@ -87,7 +87,7 @@ import Testing
 
     static func returnOf(_ mu: [Double], _ w: [Double]) -> Double { zip(mu, w).reduce(0) { $0 + $1.0 * $1.1 } }
 
-    static let objectives: [(String, ([Double], SymmetricMatrix, [Double]) -> PortfolioObjective)] = [
+    static let objectives: [(String, @Sendable ([Double], SymmetricMatrix, [Double]) -> PortfolioObjective)] = [
         ("min-variance", { _, _, _ in .minimumVariance }),
         ("max-sharpe", { _, _, _ in .maximumSharpe }),
         ("utility", { _, _, _ in .utility(riskAversion: 2) }),

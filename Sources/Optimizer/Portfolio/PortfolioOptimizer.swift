@@ -395,6 +395,13 @@ public struct PortfolioOptimizer: Sendable {
                 throw clash("the maximum weights of group \(group.name) sum to \(high), below its floor \(minimum)", ["group \(group.name)", "max-weight (members)"])
             }
         }
+        if case .efficientReturn(let target) = problem.objective {
+            let best = highestReturn(problem)
+            if target > best + 1e-12 {
+                throw clash("the target return \(target) is above \(best), the most any portfolio within the weight bounds and budget can expect",
+                            ["target-return", "max-weight (all)", "budget"])
+            }
+        }
         if let turnover = c.turnover {
             let forced = (0..<problem.assetCount).reduce(0.0) { sum, i in
                 let w0 = turnover.currentWeights[i]
@@ -404,6 +411,25 @@ public struct PortfolioOptimizer: Sendable {
                 throw clash("the weight bounds force a turnover of at least \(forced), above the limit \(turnover.limit)", ["turnover", "min-weight/max-weight"])
             }
         }
+    }
+
+    /// The highest expected return under the weight bounds and the budget alone (cash earning r_f):
+    /// start from the lower bounds, then fill the assets best first.
+    static func highestReturn(_ problem: PortfolioProblem) -> Double {
+        let c = problem.constraints
+        let rf = problem.riskFreeRate
+        var weights = c.lowerBounds
+        var invested = weights.reduce(0, +)
+        for i in problem.expectedReturns.indices.sorted(by: { problem.expectedReturns[$0] > problem.expectedReturns[$1] }) {
+            let wanted = problem.expectedReturns[i] > rf ? c.invested.upperBound : c.invested.lowerBound
+            guard invested < wanted else { continue }
+            let step = min(c.upperBounds[i] - weights[i], wanted - invested)
+            if step > 0 {
+                weights[i] += step
+                invested += step
+            }
+        }
+        return zip(problem.expectedReturns, weights).reduce(0) { $0 + $1.0 * $1.1 } + rf * (1 - invested)
     }
 
     /// The constraints `weights` breaks by more than `tolerance`, most broken first.
