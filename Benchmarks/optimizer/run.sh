@@ -18,5 +18,5 @@ swift build -c release --product desk >"$cache/build.log" 2>&1 || { cat "$cache/
 "$venv/bin/python" Benchmarks/optimizer/compare.py generate "$cache/problems.json"
 echo "==> desk bench-optimizer (Ipopt)" >&2
 .build/release/desk bench-optimizer --problems "$cache/problems.json" >"$cache/ipopt.json"
-echo "==> cvxpy (OSQP, Clarabel)" >&2
-"$venv/bin/python" Benchmarks/optimizer/compare.py compare "$cache/problems.json" "$cache/ipopt.json"
+echo "==> cvxpy (OSQP, Clarabel), one BLAS thread like ours" >&2
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$venv/bin/python" Benchmarks/optimizer/compare.py compare "$cache/problems.json" "$cache/ipopt.json"

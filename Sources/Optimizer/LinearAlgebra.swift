@@ -18,6 +18,26 @@ public struct SymmetricMatrix: Sendable, Equatable, Codable {
         self.init(size: size, entries: rows.flatMap { $0 })
     }
 
+    private enum CodingKeys: String, CodingKey { case size, entries }
+
+    /// Decodes `{"size": n, "entries": [n·n numbers, row-major]}`, refusing a wrong count or an asymmetric matrix.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let size = try container.decode(Int.self, forKey: .size)
+        let entries = try container.decode([Double].self, forKey: .entries)
+        guard size >= 0, entries.count == size * size else {
+            throw DecodingError.dataCorruptedError(forKey: .entries, in: container,
+                                                   debugDescription: "a \(size)×\(size) matrix needs \(size * size) entries, not \(entries.count)")
+        }
+        for i in 0..<size {
+            for j in 0..<i where entries[i * size + j] != entries[j * size + i] {
+                throw DecodingError.dataCorruptedError(forKey: .entries, in: container,
+                                                       debugDescription: "entries (\(i), \(j)) and (\(j), \(i)) differ: the matrix must be symmetric")
+            }
+        }
+        self.init(size: size, entries: entries)
+    }
+
     public static func zero(_ size: Int) -> SymmetricMatrix {
         SymmetricMatrix(size: size, entries: [Double](repeating: 0, count: size * size))
     }

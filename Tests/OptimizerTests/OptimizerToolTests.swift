@@ -47,6 +47,24 @@ import Testing
         #expect(result.sharpeRatio == direct.sharpeRatio)
     }
 
+    @Test func aReturnWindowGivesTheSameAnswerAsItsPrices() throws {
+        let fromPrices = try OptimizerTool().run(Self.request(.utility(riskAversion: 3)))
+        var request = Self.request(.utility(riskAversion: 3))
+        request.returns = try Self.window().returns().rows
+        request.prices = nil
+        let fromReturns = try OptimizerTool().run(request)
+        #expect(fromReturns.allocations == fromPrices.allocations)
+    }
+
+    @Test func aMarketImpliedPriorReproducesTheMarketWithoutViews() throws {
+        var request = Self.request(.utility(riskAversion: 2.5))
+        let market = [0.3, 0.2, 0.1, 0.05, 0.05, 0.1, 0.05, 0.05, 0.05, 0.05]
+        request.prior = .marketImplied(marketWeights: Dictionary(uniqueKeysWithValues: zip(Self.symbols, market)), riskAversion: 2.5)
+        request.constraints.minWeight = -1
+        let result = try OptimizerTool().run(request)
+        #expect(maxDifference(result.allocations.map(\.weight), market) < 1e-6, "\(result.allocations.map(\.weight))")
+    }
+
     @Test func resultsRoundTripThroughJSON() throws {
         let output = OptimizerTool().respond(to: Self.request(.riskParity(budgets: nil)))
         let data = OptimizerTool.encode(output)

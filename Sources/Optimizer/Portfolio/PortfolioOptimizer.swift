@@ -9,8 +9,9 @@ import Foundation
 /// - efficient risk: max (μ − r_f)ᵀw − γ‖w‖² s.t. wᵀΣw ≤ target²;
 /// - maximum Sharpe: min yᵀΣy + γ‖y‖² s.t. (μ − r_f)ᵀy = 1, every constraint homogenised with a scale
 ///   k ≥ 0 (lᵢk ≤ yᵢ ≤ uᵢk, a·k ≤ Σy ≤ b·k, group sums ≤ cap·k, Σtᵢ ≤ T·k with tᵢ ≥ |yᵢ − w⁰ᵢk|),
-///   then w = y/k. With a cash range the Sharpe ratio does not depend on the invested fraction, so
-///   the most invested portfolio of that direction is returned;
+///   then w = y/k. The L2 penalty applies to y, unscaled (as in PyPortfolioOpt). With a cash range
+///   the Sharpe ratio does not depend on the invested fraction, so the most invested portfolio of
+///   that direction is returned;
 /// - risk parity: min ½yᵀΣy − Σ bᵢ ln yᵢ over y > 0, then w = y·b/Σy (Maillard, Roncalli & Teïletche);
 ///   when that portfolio breaks a constraint, min ½wᵀΣw − κ Σ bᵢ ln wᵢ under the constraints with κ the
 ///   unconstrained portfolio's variance (constrained risk budgeting: equal contributions where the
@@ -141,14 +142,18 @@ public struct PortfolioOptimizer: Sendable {
                                  message: "no asset that may be held has an expected return above the risk-free rate \(problem.riskFreeRate), so no long-only portfolio has a positive Sharpe ratio",
                                  involved: ["excess-return normalisation"], remedy: "use min-variance, or lower the risk-free rate")
         }
+        // Start from the equal-weight portfolio scaled onto the normalisation (μ − r_f)ᵀy = 1, when it has a positive excess return.
+        let equal = Self.startingWeights(problem, lower: constraints.lowerBounds)
+        let equalExcess = zip(excess, equal).reduce(0) { $0 + $1.0 * $1.1 }
+        let startScale = equalExcess > 0 ? 1 / equalExcess : 1
         var program = PortfolioProgram(
             covariance: problem.covariance, names: problem.names.map { "scaled weight \($0)" },
             lowerBounds: constraints.lowerBounds.map { $0 >= 0 ? 0 : -.infinity },
             upperBounds: constraints.upperBounds.map { $0 == 0 ? 0 : .infinity },
-            start: (0..<n).map { _ in 1 / Double(n) })
+            start: equal.map { $0 * startScale })
         program.quadraticWeight = 1
         program.l2Penalty = constraints.l2Penalty
-        let k = program.addVariable(name: "scale", lower: 0, upper: .infinity, start: 1)
+        let k = program.addVariable(name: "scale", lower: 0, upper: .infinity, start: startScale)
         let all = Array(0..<n)
         program.rows.append(LinearRow(name: "excess-return normalisation", indices: all, coefficients: excess, lower: 1, upper: 1))
         let invested = constraints.invested
@@ -188,7 +193,8 @@ public struct PortfolioOptimizer: Sendable {
             var auxiliaries: [Int] = []
             for i in 0..<n {
                 let current = turnover.currentWeights[i]
-                let t = program.addVariable(name: "trade \(problem.names[i])", lower: 0, upper: .infinity, start: 0)
+                let t = program.addVariable(name: "trade \(problem.names[i])", lower: 0, upper: .infinity,
+                                            start: abs(program.startingPoint[i] - current * startScale))
                 auxiliaries.append(t)
                 program.rows.append(LinearRow(name: "turnover \(problem.names[i]) buy", indices: [i, k, t], coefficients: [1, -current, -1],
                                               lower: -.infinity, upper: 0))
