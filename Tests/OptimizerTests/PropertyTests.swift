@@ -208,6 +208,19 @@ import Testing
         }
     }
 
+    @Test func aSingleAssetIsHeldWhole() throws {
+        for objective in [PortfolioObjective.minimumVariance, .maximumSharpe, .utility(riskAversion: 1), .riskParity(budgets: nil)] {
+            let problem = PortfolioProblem(names: ["A"], expectedReturns: [0.1], covariance: .diagonal([0.04]), riskFreeRate: 0.02,
+                                           objective: objective, constraints: .longOnly(assets: 1))
+            let solution = try PortfolioOptimizer().solve(problem)
+            #expect(solution.weights == [1])
+            #expect(abs(solution.volatility - 0.2) < 1e-15)
+        }
+        let tooRisky = PortfolioProblem(names: ["A"], expectedReturns: [0.1], covariance: .diagonal([0.04]),
+                                        objective: .efficientRisk(targetVolatility: 0.1), constraints: .longOnly(assets: 1))
+        #expect { try PortfolioOptimizer().solve(tooRisky) } throws: { ($0 as? OptimizerError)?.kind == .infeasible }
+    }
+
     @Test func solutionsAreDeterministic() throws {
         let problem = Self.feasibleProblem(seed: 4242, objective: { _, _, _ in .maximumSharpe })
         let first = try PortfolioOptimizer().solve(problem)

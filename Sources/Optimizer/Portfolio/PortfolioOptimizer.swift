@@ -33,6 +33,16 @@ public struct PortfolioOptimizer: Sendable {
         let start = clock.now
         var run = Run()
         let weights: [Double]
+        let invested = problem.constraints.invested
+        if problem.assetCount == 1, invested.lowerBound == invested.upperBound {
+            // One asset and a fixed budget leave nothing to choose (and Ipopt no degree of freedom).
+            let broken = Self.violations(problem, [invested.upperBound], tolerance: Self.feasibilityTolerance)
+            guard broken.isEmpty else {
+                throw OptimizerError(kind: .infeasible, message: "the only portfolio of one asset at the budget breaks \(broken.joined(separator: ", "))",
+                                     involved: broken, remedy: "loosen the constraints involved or allow cash")
+            }
+            return Self.describe(problem, weights: [invested.upperBound], run: run, elapsed: clock.now - start)
+        }
         switch problem.objective {
         case .minimumVariance:
             var program = Self.weightProgram(problem)
