@@ -35,6 +35,28 @@ import Testing
         #expect(result.iterations > 0)
     }
 
+    @Test func theDocumentedExampleRequestDecodes() throws {
+        let json = """
+            {"symbols": ["AAPL", "MSFT", "XOM"],
+             "prices": [[150.1, 250.3, null], [151.0, 249.8, 60.2], [152.2, 251.0, 61.0]],
+             "objective": {"kind": "max-sharpe"},
+             "riskFreeRate": 0.02,
+             "estimator": {"method": "ledoit-wolf"},
+             "views": [{"weights": {"AAPL": 1, "MSFT": -1}, "expectedReturn": 0.03, "confidence": 0.6,
+                        "rationale": "services growth"}],
+             "constraints": {"maxWeight": 0.4, "maxCash": 0.1,
+                             "groups": [{"name": "tech", "symbols": ["AAPL", "MSFT"], "max": 0.6}],
+                             "currentWeights": {"AAPL": 0.5, "XOM": 0.5}, "maxTurnover": 0.5}}
+            """
+        let request = try OptimizerTool.decodeRequest(Data(json.utf8))
+        #expect(request.objective == .maximumSharpe)
+        #expect(request.estimator == .ledoitWolf(target: .constantVariance))
+        #expect(request.prices?[0][2] == nil)
+        #expect(request.views == [.relative("AAPL", over: "MSFT", by: 0.03, confidence: 0.6, rationale: "services growth")])
+        #expect(request.constraints.groups == [GroupLimit(name: "tech", symbols: ["AAPL", "MSFT"], max: 0.6)])
+        #expect(request.constraints.maxTurnover == 0.5 && request.constraints.minWeight == 0 && request.constraints.maxCash == 0.1)
+    }
+
     @Test func theToolMatchesTheOptimiserOnTheSameEstimates() throws {
         let request = Self.request(.maximumSharpe)
         let result = try OptimizerTool().run(request)

@@ -124,7 +124,8 @@ public struct PortfolioProblem: Sendable, Equatable {
     public var names: [String]
     /// Annual expected returns μ.
     public var expectedReturns: [Double]
-    /// Annual covariance Σ.
+    /// Annual covariance Σ, positive semidefinite (every ``CovarianceEstimator`` guarantees it; with an
+    /// indefinite matrix the variance objectives are not convex and Ipopt returns a local optimum).
     public var covariance: SymmetricMatrix
     /// Annual risk-free rate: cash earns it, and the Sharpe ratio is measured against it.
     public var riskFreeRate: Double

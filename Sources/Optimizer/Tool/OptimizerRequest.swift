@@ -100,7 +100,18 @@ public enum ReturnPrior: Sendable, Equatable, Codable {
 /// What the desk asks the optimiser: the universe, a point-in-time window, views, constraints and an objective.
 ///
 /// Give either `prices` (rows oldest first, one entry per symbol, `null` before a listing) or `returns`
-/// (simple returns, same shape). JSON keys left out take the defaults shown.
+/// (simple returns, same shape). JSON keys left out take the defaults shown. For example:
+///
+///     {"symbols": ["AAPL", "MSFT", "XOM"],
+///      "prices": [[150.1, 250.3, null], [151.0, 249.8, 60.2], …],
+///      "objective": {"kind": "max-sharpe"},
+///      "riskFreeRate": 0.02,
+///      "estimator": {"method": "ledoit-wolf"},
+///      "views": [{"weights": {"AAPL": 1, "MSFT": -1}, "expectedReturn": 0.03, "confidence": 0.6,
+///                 "rationale": "services growth"}],
+///      "constraints": {"maxWeight": 0.4, "maxCash": 0.1,
+///                      "groups": [{"name": "tech", "symbols": ["AAPL", "MSFT"], "max": 0.6}],
+///                      "currentWeights": {"AAPL": 0.5, "XOM": 0.5}, "maxTurnover": 0.5}}
 public struct OptimizerRequest: Sendable, Equatable, Codable {
     public var symbols: [String]
     public var prices: [[Double?]]?
