@@ -45,6 +45,12 @@ public final class RemoteModel: LanguageModel {
         try await connect(configuration, environment: environment, sleep: { try await Task.sleep(for: $0) })
     }
 
+    /// Opens the model an `openai:` spec names, with the spec's options (see ``RemoteModelConfiguration/init(_:)``).
+    public static func connect(_ spec: RemoteModelSpec,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> RemoteModel {
+        try await connect(RemoteModelConfiguration(spec), environment: environment)
+    }
+
     static func connect(_ configuration: RemoteModelConfiguration, environment: [String: String], sleep: @escaping RetrySleeper) async throws -> RemoteModel {
         let exchanger = Exchanger(client: HTTPClient(maxConnections: configuration.maxConnections), configuration: configuration,
                                   credentials: try Credentials.read(configuration.apiKeyVariable, from: environment), sleep: sleep)

@@ -1,3 +1,4 @@
+import DeskTesting
 import Foundation
 import LanguageModel
 import RemoteLM
@@ -91,6 +92,20 @@ import Testing
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    @Test func parsedSpecOpensTheModelItNames() async throws {
+        let server = try FakeOpenAIServer { call in call.answer("from spec") }
+        guard case let .remote(spec) = try ModelSpec(parsing: "openai:\(server.baseURL.absoluteString)?key_env=SPEC_KEY&stream=false#test-model") else {
+            Issue.record("not remote"); return
+        }
+
+        let model = try await RemoteModel.connect(spec, environment: ["SPEC_KEY": "k-1"])
+        let completion = try await model.complete(ModelRequest(messages: [.user("Hi")]))
+
+        #expect(completion.text == "from spec")
+        #expect(model.configuration.streaming == false)
+        #expect(server.chatRequests.first?.header("Authorization") == "Bearer k-1")
     }
 
     @Test func keyVariableIsNamedNeverExpanded() throws {
