@@ -91,7 +91,7 @@ public enum ModelSpec: Sendable, Hashable, CustomStringConvertible {
 /// | `retries` | 0 … 10 | retries after a 408/429/5xx answer, a dropped connection or a malformed body |
 /// | `repairs` | 0 … 10 | follow-up requests that feed a schema violation back to the model |
 /// | `stream` | `true`, `false` | stream the answer (server-sent events) to time the first token |
-/// | `response_format` | `auto`, `json_schema`, `off` | how a schema is asked for (see ``StructuredOutput``) |
+/// | `response_format` | `auto`, `json_schema`, `json_object`, `off` | how a schema is asked for (see ``StructuredOutput``) |
 /// | `dialect` | `auto`, `llama.cpp`, `vllm`, `ollama`, `lmstudio`, `openai` | which extra sampling fields the server takes |
 /// | `context` | tokens (> 0) | context length to report when the server does not say |
 public struct RemoteModelSpec: Sendable, Hashable, CustomStringConvertible {
@@ -112,11 +112,15 @@ public struct RemoteModelSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// How a request's output schema reaches the server.
     public enum StructuredOutput: String, Sendable, Hashable, CaseIterable {
-        /// Send `response_format` with the JSON schema; if the server rejects it, fall back to
-        /// `off` for the rest of the model's life.
+        /// Try `json_schema`, then `json_object`, then `off`, moving on when the server rejects a
+        /// form, and keep the first form that works for the rest of the model's life.
         case auto
-        /// Always send `response_format`; a server that rejects it fails the call.
+        /// Always send `{"type": "json_schema", "json_schema": {…, "strict": true}}` (OpenAI's form);
+        /// a server that rejects it fails the call.
         case jsonSchema = "json_schema"
+        /// Always send `{"type": "json_object", "schema": …}` (llama.cpp's other form, and
+        /// llama-cpp-python's only one) and spell the schema out in the prompt.
+        case jsonObject = "json_object"
         /// Never send `response_format`: describe the schema in the prompt, validate, and repair.
         case off
     }

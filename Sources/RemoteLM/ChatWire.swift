@@ -75,25 +75,32 @@ enum ChatWire {
         return fields
     }
 
-    /// A `response_format` asking for JSON matching `schema`.
-    static func responseFormat(_ schema: OutputSchema) -> JSONValue {
-        .object([
-            .init("type", .string("json_schema")),
-            .init("json_schema", .object([
-                .init("name", .string(schemaName)),
-                .init("schema", schema.jsonSchema),
-                .init("strict", .bool(true)),
-            ])),
-        ])
+    /// A `response_format` asking for JSON matching `schema` in the given style (nil for prompt-only).
+    static func responseFormat(_ schema: OutputSchema, style: ResponseFormatStyle) -> JSONValue? {
+        switch style {
+        case .jsonSchema:
+            return .object([
+                .init("type", .string("json_schema")),
+                .init("json_schema", .object([
+                    .init("name", .string(schemaName)),
+                    .init("schema", schema.jsonSchema),
+                    .init("strict", .bool(true)),
+                ])),
+            ])
+        case .jsonObject:
+            return .object([.init("type", .string("json_object")), .init("schema", schema.jsonSchema)])
+        case .promptOnly:
+            return nil
+        }
     }
 
     /// The whole request body.
-    static func body(model: String, messages: [ChatMessage], sampling: [JSONValue.Member], stream: Bool, schema: OutputSchema?) -> JSONValue {
+    static func body(model: String, messages: [ChatMessage], sampling: [JSONValue.Member], stream: Bool, responseFormat: JSONValue?) -> JSONValue {
         var members: [JSONValue.Member] = [.init("model", .string(model)), .init("messages", self.messages(messages))]
         members += sampling
         members.append(.init("stream", .bool(stream)))
         if stream { members.append(.init("stream_options", .object([.init("include_usage", .bool(true))]))) }
-        if let schema { members.append(.init("response_format", responseFormat(schema))) }
+        if let responseFormat { members.append(.init("response_format", responseFormat)) }
         return .object(members)
     }
 

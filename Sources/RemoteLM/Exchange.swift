@@ -19,7 +19,10 @@ enum AttemptFailure: Error, Sendable {
 
     var isRetryable: Bool {
         switch self {
-        case let .status(head, _): return head.status == 408 || head.status == 429 || ((500...599).contains(head.status) && head.status != 501 && head.status != 505)
+        case let .status(head, body):
+            // A server that fails on `response_format` (llama-cpp-python answers 500) fails the same way every time.
+            if RequestFailed.mentionsResponseFormat(ChatWire.describeErrorBody(body)) { return false }
+            return head.status == 408 || head.status == 429 || ((500...599).contains(head.status) && head.status != 501 && head.status != 505)
         case let .transport(_, retryable): return retryable
         case .malformed, .streamError, .attemptTimeout: return true
         }
@@ -69,10 +72,18 @@ struct RequestFailed: Error, Sendable {
         return nil
     }
 
-    /// Whether this is a server saying it does not take `response_format` (rather than a transient or size problem).
+    /// Whether this is a server saying it does not take `response_format` (rather than a transient or
+    /// size problem): a 400, 422 or 501 not about the context, or any error that names the field.
     var rejectsResponseFormat: Bool {
-        guard let status, [400, 422, 501].contains(status) else { return false }
-        return !RequestFailed.mentionsContext(serverMessage ?? "")
+        guard let status, status >= 400 else { return false }
+        let message = serverMessage ?? ""
+        if RequestFailed.mentionsResponseFormat(message) { return true }
+        return [400, 422, 501].contains(status) && !RequestFailed.mentionsContext(message)
+    }
+
+    static func mentionsResponseFormat(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return text.contains("response_format") || text.contains("json_schema")
     }
 
     static func mentionsContext(_ message: String) -> Bool {

@@ -34,8 +34,9 @@ public final class RemoteModel: LanguageModel {
     public let dialect: RemoteModelSpec.SamplingDialect
 
     private let exchanger: Exchanger
-    /// Set once the server has rejected `response_format` (and the prompt-only request that followed worked).
-    private let responseFormatRejected = LockedFlag()
+    /// The first way to ask for a schema in `.auto` mode: moves down once a server has rejected a
+    /// form and the next one got an answer, and never back up.
+    private let formatFloor = FormatFloor()
 
     /// Opens the model: reads the API key (if the configuration names one), then asks the server
     /// who serves the model. Throws ``LanguageModelError/Kind/unavailable`` when the key is missing,
@@ -124,34 +125,39 @@ public final class RemoteModel: LanguageModel {
                      deadline: ContinuousClock.Instant) async throws -> Completion {
         let jitterSeed = stableHash(request.cacheKey(modelDigest: descriptor.digest))
         let mode = configuration.structuredOutput
-        var sendsFormat = request.schema != nil && mode != .off && !(mode == .auto && responseFormatRejected.isSet)
+        var style: ResponseFormatStyle = switch mode {
+        case .auto: formatFloor.value
+        case .jsonSchema: .jsonSchema
+        case .jsonObject: .jsonObject
+        case .off: .promptOnly
+        }
         var messages = request.messages
-        if let schema = request.schema, !sendsFormat { messages = StructuredReply.instructing(messages, schema: schema) }
+        if let schema = request.schema, style != .jsonSchema { messages = StructuredReply.instructing(messages, schema: schema) }
         var tally = UsageTally(start: start)
         var repairs = 0
-        var justFellBack = false
+        var fellBackTo: ResponseFormatStyle?
         while true {
-            let body = ChatWire.body(model: identity.model, messages: messages, sampling: sampling, stream: configuration.streaming,
-                                     schema: sendsFormat ? request.schema : nil)
+            let format = request.schema.flatMap { ChatWire.responseFormat($0, style: style) }
+            let body = ChatWire.body(model: identity.model, messages: messages, sampling: sampling, stream: configuration.streaming, responseFormat: format)
             let reply: ChatWire.Reply
             do {
                 reply = try await chat(body, jitterSeed: jitterSeed, deadline: deadline)
             } catch let failed as RequestFailed {
-                if sendsFormat, mode == .auto, failed.rejectsResponseFormat, let schema = request.schema {
-                    sendsFormat = false
-                    justFellBack = true
-                    messages = StructuredReply.instructing(messages, schema: schema)
+                if let schema = request.schema, format != nil, mode == .auto, failed.rejectsResponseFormat, let next = style.next {
+                    if style == .jsonSchema { messages = StructuredReply.instructing(messages, schema: schema) }
+                    style = next
+                    fellBackTo = next
                     continue
                 }
                 var error = failed.error(model: identity.model, keyVariable: configuration.apiKeyVariable, secret: exchanger.credentials?.secret)
-                if sendsFormat, mode == .jsonSchema, failed.rejectsResponseFormat {
-                    error.message += " (the server does not take response_format json_schema; use response_format=auto or off in the model spec)"
+                if format != nil, mode != .auto, failed.rejectsResponseFormat {
+                    error.message += " (the server does not take response_format \(mode.rawValue); use response_format=auto or off in the model spec)"
                 }
                 throw error
             }
-            if justFellBack {
-                responseFormatRejected.set()
-                justFellBack = false
+            if let fallback = fellBackTo {
+                formatFloor.raise(to: fallback)
+                fellBackTo = nil
             }
             tally.add(reply, streaming: configuration.streaming)
             guard let schema = request.schema else {
@@ -267,10 +273,24 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
-/// A flag set once, read from any task.
-final class LockedFlag: @unchecked Sendable {
+/// How a schema is asked for, in the order `.auto` tries them.
+enum ResponseFormatStyle: Int, Sendable, Comparable {
+    /// `{"type": "json_schema", "json_schema": {"name", "schema", "strict": true}}` (OpenAI's form).
+    case jsonSchema
+    /// `{"type": "json_object", "schema": …}` (llama.cpp's and llama-cpp-python's form), with the schema in the prompt too.
+    case jsonObject
+    /// No `response_format`: the schema in the prompt only.
+    case promptOnly
+
+    var next: ResponseFormatStyle? { ResponseFormatStyle(rawValue: rawValue + 1) }
+
+    static func < (a: ResponseFormatStyle, b: ResponseFormatStyle) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The style `.auto` starts with, shared by a model's concurrent calls.
+final class FormatFloor: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+    private var style = ResponseFormatStyle.jsonSchema
+    var value: ResponseFormatStyle { lock.withLock { style } }
+    func raise(to lower: ResponseFormatStyle) { lock.withLock { style = max(style, lower) } }
 }

@@ -119,19 +119,42 @@ import Testing
         #expect(error?.message.contains("'hold' is not one of buy, sell") == true)
         #expect(error?.message.contains("after 2 repair requests") == true)
         let bodies = server.chatBodies
-        #expect(bodies.count == 4)
-        #expect(bodies[0]["response_format"] != nil)
-        #expect(bodies[1...].allSatisfy { $0["response_format"] == nil })
-        let system = bodies[1]["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(bodies.count == 5)
+        #expect(bodies[0]["response_format"]?["type"] == .string("json_schema"))
+        #expect(bodies[1]["response_format"]?["type"] == .string("json_object"))
+        #expect(bodies[2...].allSatisfy { $0["response_format"] == nil })
+        let system = bodies[2]["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
         #expect(system.hasPrefix("You are a test.\n\nReply with one JSON object"))
         #expect(system.contains(decisionSchema.jsonSchema.compactText))
-        let repair = bodies[2]["messages"]?.arrayValue ?? []
+        let repair = bodies[3]["messages"]?.arrayValue ?? []
         #expect(repair.count == 4)
         #expect(repair[2] == .object([.init("role", .string("assistant")), .init("content", .string(#"{"action": "hold", "weight": 0.5}"#))]))
         #expect(repair[3]["content"]?.stringValue?.contains("$.action: 'hold' is not one of buy, sell") == true)
 
         _ = await modelError { try await model.complete(ask("Decide again", schema: decisionSchema)) }
-        #expect(server.chatBodies[4]["response_format"] == nil, "a server that rejected response_format is not sent it again")
+        #expect(server.chatBodies[5]["response_format"] == nil, "a server that rejected response_format is not sent it again")
+    }
+
+    @Test func serverTakingOnlyJSONObjectGetsTheSchemaThatWayWithoutRetries() async throws {
+        // llama-cpp-python's server answers the json_schema type with HTTP 500 and takes {"type": "json_object", "schema": …}.
+        let server = try FakeOpenAIServer { call in
+            call.responseFormat?["type"] == .string("json_schema")
+                ? .respond(.json(FakeOpenAIServer.error("('body', 'response_format', 'type'): Input should be 'text' or 'json_object'"), status: 500))
+                : call.answer(#"{"action": "sell", "weight": 1}"#)
+        }
+        let log = SleepLog()
+        let model = try await RemoteModel.open(server.configuration(), log: log)
+
+        let completion = try await model.complete(ask("Decide", schema: decisionSchema))
+        _ = try await model.complete(ask("Decide again", schema: decisionSchema))
+
+        #expect(completion.text == #"{"action": "sell", "weight": 1}"#)
+        #expect(log.waits.isEmpty, "a rejection is not retried")
+        let bodies = server.chatBodies
+        #expect(bodies.count == 3)
+        #expect(bodies[1]["response_format"] == .object([.init("type", .string("json_object")), .init("schema", decisionSchema.jsonSchema)]))
+        #expect(bodies[1]["messages"]?.arrayValue?.first?["content"]?.stringValue?.contains(decisionSchema.jsonSchema.compactText) == true)
+        #expect(bodies[2]["response_format"]?["type"] == .string("json_object"), "the form that worked is the one used next")
     }
 
     @Test func invalidReplyIsRepairedWithTheProblemsFedBack() async throws {
