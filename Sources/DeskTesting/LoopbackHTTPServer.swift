@@ -241,6 +241,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             guard admitted else { close(client); break }
             var yes: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            #if canImport(Darwin)
+            setsockopt(client, SOL_SOCKET, SO_NOSIGPIPE, &yes, socklen_t(MemoryLayout<Int32>.size))
+            #endif
             let thread = Thread { [self] in serve(client) }
             thread.start()
         }
