@@ -13,8 +13,9 @@ import LanguageModel
 /// A call (``complete(_:)``) is bounded by ``RemoteModelConfiguration/timeout`` and retried with
 /// backoff on transient failures (HTTP 408/429/5xx, dropped or refused connections, malformed or
 /// cut-off bodies), honouring `Retry-After`. When the request has a schema, the server is asked for
-/// it with `response_format` (`json_schema`, strict); a server that rejects that is asked again
-/// with the schema spelled out in the prompt, and is not sent `response_format` again. Whatever
+/// it with `response_format` (`json_schema`, strict); a server that rejects that is asked with
+/// `json_object` and a `schema` (llama.cpp's other form) plus the schema spelled out in the prompt,
+/// then with the prompt alone, and the first form that works is kept for later calls. Whatever
 /// comes back is validated; a reply that does not match is fed back to the model with the problems
 /// found, at most ``RemoteModelConfiguration/maxRepairs`` times, then the call fails with
 /// ``LanguageModelError/Kind/invalidOutput``. A valid completion's text is the JSON alone.
