@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "InputFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The language-model contract: messages, settings, completions, usage. No engine here.
         .target(name: "LanguageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The OpenAI-compatible chat-completions client (llama.cpp server, Ollama, vLLM, LM Studio).
+        .target(name: "RemoteLM", dependencies: ["LanguageModel"]),
         // Instruments, bars, calendar, news, scenarios, the point-in-time feed, indicators.
         .target(name: "Market", dependencies: ["InputFiles"]),
         // Ipopt's C interface. Debian: link libipopt directly (its pkg-config file asks for -llapack -lblas,
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "desk"], exclude: ["Fixtures"]),
+        .testTarget(name: "RemoteLMTests", dependencies: ["RemoteLM", "LanguageModel", "DeskTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
     ]
 )
