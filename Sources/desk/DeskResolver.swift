@@ -43,7 +43,7 @@ enum DeskResolver {
     }
 
     /// The policy for `name`: a rule desk, or an agent desk whose models come from `model` (or the desk file).
-    static func policy(_ name: String, scenario: Scenario, model: String?, origin: String) throws -> any DeskPolicy {
+    static func policy(_ name: String, scenario: Scenario, model: String?, origin: String) async throws -> any DeskPolicy {
         if let rule = RuleDesks.named(name, scenario: scenario) {
             if model != nil {
                 Terminal.note("note: desk \(name) is a rule desk; --model is not used")
@@ -51,7 +51,7 @@ enum DeskResolver {
             return rule
         }
         let definition = try definition(name, near: scenario.file, origin: origin)
-        let roster = try ModelResolver.roster(for: definition, override: model)
+        let roster = try await ModelResolver.roster(for: definition, override: model)
         let desk = try AgentDesk(definition: definition, models: roster)
         let unknown = desk.unknownSymbols(in: scenario)
         if !unknown.isEmpty {

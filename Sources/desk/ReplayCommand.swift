@@ -49,7 +49,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let scenario = try ScenarioFile.load(path: path)
             let data = try MarketData.load(scenario)
             let deskName = desk ?? scenario.desk ?? "buy-and-hold"
-            let policy = try DeskResolver.policy(deskName, scenario: scenario, model: model, origin: desk == nil ? scenario.file : "--desk")
+            let policy = try await DeskResolver.policy(deskName, scenario: scenario, model: model, origin: desk == nil ? scenario.file : "--desk")
             let isAgentDesk = policy is AgentDesk
             let pace = try self.pace.map(DurationParser.parse)
             let journal = try journalOptions.open()

@@ -138,7 +138,7 @@ struct RolesCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let definition = try DeskFile.load(path: file)
                 for spec in [definition.model].compactMap({ $0 }) + definition.definitions.compactMap(\.model) {
-                    _ = try ModelSpec.parse(spec, origin: file)
+                    _ = try ModelResolver.spec(spec, origin: file)
                 }
                 print("ok: desk \(definition.name) (\(file)), \(definition.roles.count) roles in step order:")
                 for role in definition.definitionsInStepOrder {

@@ -61,6 +61,6 @@ import Testing
         let unknown = try DeskProcess.run(["replay", "covid-crash-2020", "--desk", "quant", "--journal", journalPath])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown desk 'quant'") && unknown.stderr.contains("default, macro"))
         let badModel = try DeskProcess.run(["replay", "covid-crash-2020", "--desk", "default", "--model", "gpt-5", "--journal", journalPath])
-        #expect(badModel.status == 2 && badModel.stderr.contains("unknown model 'gpt-5'"))
+        #expect(badModel.status == 2 && badModel.stderr.contains("--model") && badModel.stderr.contains("unknown embedded model 'gpt-5'"))
     }
 }

@@ -25,23 +25,24 @@ import Testing
     }
 }
 
-@Suite struct ModelSpecTests {
-    @Test func specsNameTheEmbeddedModelAFileOrAServer() throws {
-        #expect(try ModelSpec.parse("smollm2") == .embedded("smollm2"))
-        #expect(try ModelSpec.parse("models/qwen.Q4_K_M.gguf") == .gguf(path: "models/qwen.Q4_K_M.gguf"))
-        #expect(try ModelSpec.parse("openai:http://127.0.0.1:8080/v1#qwen2.5-7b") == .openAI(baseURL: "http://127.0.0.1:8080/v1", model: "qwen2.5-7b"))
-        #expect(throws: InputError.self) { try ModelSpec.parse("gpt-5") }
-        #expect(throws: InputError.self) { try ModelSpec.parse("openai:http://127.0.0.1:8080/v1") }
-        #expect(throws: InputError.self) { try ModelSpec.parse("openai:ftp://host/v1#m") }
+@Suite struct ModelResolverTests {
+    @Test func aMalformedSpecIsAnInputErrorNamingWhereItCameFrom() throws {
+        #expect(try ModelResolver.spec("openai:http://127.0.0.1:8080/v1#qwen", origin: "--model").description == "openai:http://127.0.0.1:8080/v1#qwen")
+        do {
+            _ = try ModelResolver.spec("gpt-5", origin: "desks/x.yaml")
+            Issue.record("gpt-5 parsed")
+        } catch let error as InputError {
+            #expect(error.file == "desks/x.yaml" && error.field == "model" && error.problem.contains("gpt-5"))
+        }
     }
 
-    @Test func aModelThisBuildCannotRunIsAClearError() throws {
+    @Test func aModelThisBuildCannotRunIsAClearError() async throws {
         do {
-            _ = try ModelResolver.resolve(.embedded("smollm2"))
+            _ = try await ModelResolver.resolve(.embedded(.smollm2))
             Issue.record("the embedded model resolved without an engine")
         } catch let error as InputError {
             #expect(error.problem.contains("LocalLM") && error.remedy != nil)
         }
-        #expect(throws: InputError.self) { try ModelResolver.resolve(.gguf(path: "/no/such.gguf")) }
+        await #expect(throws: InputError.self) { _ = try await ModelResolver.resolve(.file(path: "/no/such.gguf")) }
     }
 }
