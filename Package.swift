@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // Agents, roles, tools, the orchestrator, risk limits. Sees models and the journal only through protocols.
         .target(name: "Desk", dependencies: [
-            "LanguageModel", "Market", "Exchange", "JournalRecords", "InputFiles",
+            "LanguageModel", "Market", "Exchange", "JournalRecords", "InputFiles", "Optimizer",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Metrics, baselines, comparisons, reports.

@@ -2,6 +2,7 @@ import Desk
 import DeskTesting
 import Exchange
 import Foundation
+import InputFiles
 import JournalRecords
 import LanguageModel
 import Market
@@ -273,5 +274,24 @@ import Testing
         #expect(prompts[0].contains("## Your previous answer\nnone yet"))
         #expect(prompts[1].contains("## Your previous answer\n2020-03-02: " + Answers.manager))
         #expect(prompts[perRun].contains("## Your previous answer\nnone yet"))
+    }
+}
+
+@Suite struct CovidWindowTests {
+    @Test func onRealHistoryThePortfolioManagersViewsAreSizedByIpopt() async throws {
+        var scenario = try ScenarioFile.load(path: Fixtures.packageRoot.appendingPathComponent("scenarios/covid-crash-2020.yaml").path)
+        scenario.start = Day("2020-03-09")!
+        scenario.end = Day("2020-03-13")!
+        let data = try MarketData.load(scenario)
+        let run = try await AgentRun.run(try AgentRun.desk(model: ReadingModel.make()), market: (scenario, data))
+        let sizing = run.toolCalls.filter { $0.tool == "optimizer" }
+        #expect(sizing.count == data.sessions.count - 1)
+        for call in sizing {
+            let output = try #require(call.output)
+            #expect(output["method"] == .string("black-litterman-utility"))
+            let weights = output["weights"]?.arrayValue?.compactMap { $0["weight"]?.numberValue } ?? []
+            #expect(weights.allSatisfy { $0 <= 0.25 + 1e-6 } && weights.reduce(0, +) <= 0.98 + 1e-6)
+        }
+        #expect(run.largestWeight <= 0.25 * 1.15)
     }
 }

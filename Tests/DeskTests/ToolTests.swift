@@ -176,3 +176,55 @@ import Testing
         #expect(try #require(TiltConstructor().construct(known, returns: returns).expectedVolatility) > 0)
     }
 }
+
+@Suite struct OptimizerSizingTests {
+    let constraints = SizingConstraints(maxWeight: 0.5, maxGross: 1, cashBuffer: 0.05, longOnly: true)
+
+    /// 60 days of returns for three symbols with volatilities 1 %, 2 % and 1.5 % a day.
+    func returns(days: Int = 60) -> [String: [Double]] {
+        var random = SeededRandom(seed: 3)
+        func draw(_ scale: Double) -> Double { (Double(random.next() % 2001) / 1000 - 1) * scale * 1.7 }
+        var series: [String: [Double]] = ["A": [], "B": [], "C": []]
+        for _ in 0..<days {
+            let market = draw(0.008)
+            series["A"]!.append(market + draw(0.006))
+            series["B"]!.append(market + draw(0.016))
+            series["C"]!.append(market + draw(0.011))
+        }
+        return series
+    }
+
+    func size(_ views: [SymbolView], appetite: Double = 1, returns: [String: [Double]]? = nil) throws -> ConstructionResult {
+        let request = ConstructionRequest(symbols: ["A", "B", "C"], views: views, riskAppetite: appetite, constraints: constraints, currentWeights: [])
+        return try OptimizerConstructor().construct(request, returns: returns ?? self.returns())
+    }
+
+    @Test func ipoptSizesWithinTheLimitsAndTheBudget() throws {
+        let result = try size([])
+        #expect(result.method == "black-litterman-utility")
+        #expect(result.notes.contains { $0.hasPrefix("solved by Ipopt") })
+        let weights = result.weights.map(\.weight)
+        #expect(weights.allSatisfy { $0 >= 0 && $0 <= 0.5 + 1e-6 })
+        #expect(abs(weights.reduce(0, +) - 0.95) < 1e-6)
+        #expect(abs(result.cash - 0.05) < 1e-6)
+        #expect(try #require(result.expectedVolatility) > 0)
+    }
+
+    @Test func aViewMovesItsSymbolsWeightTheWayItPoints() throws {
+        let neutral = try size([]).targets.weights
+        let bullish = try size([SymbolView(symbol: "C", tilt: 1, confidence: 0.8)]).targets.weights
+        let bearish = try size([SymbolView(symbol: "C", tilt: -1, confidence: 0.8)]).targets.weights
+        #expect(bullish["C"]! > neutral["C"]! + 0.01)
+        #expect(bearish["C"]! < neutral["C"]! - 0.01)
+        let half = try size([], appetite: 0.5).targets.weights
+        #expect(abs(half.values.reduce(0, +) - 0.475) < 1e-6)
+    }
+
+    @Test func tooLittleHistoryFallsBackToTheSimpleRuleAndSaysSo() throws {
+        let result = try size([SymbolView(symbol: "A", tilt: 1, confidence: 1)], returns: returns(days: 4))
+        #expect(result.method == "tilted-inverse-volatility (fallback)")
+        #expect(result.notes.first?.contains("too few for the optimiser") == true)
+        #expect(abs(result.weights.reduce(0) { $0 + $1.weight } - 0.95) < 1e-9)
+        #expect(try size([], appetite: 0).cash == 1)
+    }
+}

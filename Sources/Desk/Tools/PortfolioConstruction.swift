@@ -74,8 +74,9 @@ public struct ConstructionResult: Sendable, Hashable, Codable {
 
 /// Sizes views into target weights: "the model decides direction, the maths decides size".
 ///
-/// The desk's ``TiltConstructor`` is the sizing rule until the optimiser module (Ipopt) provides
-/// a constructor; either plugs in here and is reached through the `optimizer` tool.
+/// ``OptimizerConstructor`` (Black–Litterman and mean-variance utility on Ipopt) is the default;
+/// ``TiltConstructor`` is the simple rule it falls back on. Either plugs in here and is reached
+/// through the `optimizer` tool.
 public protocol PortfolioConstructor: Sendable {
     var name: String { get }
     /// `returns` holds each symbol's daily returns over the request's window, oldest first, all
@@ -191,8 +192,9 @@ public struct TiltConstructor: PortfolioConstructor {
 }
 
 /// `optimizer`: sizes the portfolio manager's views into target weights with the desk's
-/// ``PortfolioConstructor``, reading the return window through the point-in-time feed.
-public struct OptimizerTool: Tool {
+/// ``PortfolioConstructor`` (``OptimizerConstructor`` on Ipopt by default), reading the return
+/// window through the point-in-time feed.
+public struct SizingTool: Tool {
     public typealias Input = ConstructionRequest
     public typealias Output = ConstructionResult
 
@@ -200,7 +202,7 @@ public struct OptimizerTool: Tool {
     public var summary: String { "sizes views into target weights within the limits (\(constructor.name))" }
     public let constructor: any PortfolioConstructor
 
-    public init(constructor: any PortfolioConstructor = TiltConstructor()) { self.constructor = constructor }
+    public init(constructor: any PortfolioConstructor = OptimizerConstructor()) { self.constructor = constructor }
 
     public func run(_ input: Input, context: ToolContext) async throws -> Output {
         var returns: [String: [Double]] = [:]

@@ -108,7 +108,7 @@ public struct ToolRegistry: Sendable {
 
     /// The standard tools: data (prices, returns, indicators, news, macro), the optimiser, the order API
     /// and the portfolio.
-    public static func standard(constructor: any PortfolioConstructor = TiltConstructor(),
+    public static func standard(constructor: any PortfolioConstructor = OptimizerConstructor(),
                                 indicators: any IndicatorSource = FeedIndicators()) -> ToolRegistry {
         var registry = ToolRegistry()
         registry.register(PricesTool())
@@ -116,7 +116,7 @@ public struct ToolRegistry: Sendable {
         registry.register(IndicatorsTool(source: indicators))
         registry.register(NewsTool())
         registry.register(MacroTool())
-        registry.register(OptimizerTool(constructor: constructor))
+        registry.register(SizingTool(constructor: constructor))
         registry.register(SubmitOrderTool())
         registry.register(CancelOrderTool())
         registry.register(OrderStatusTool())
