@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // Agents, roles, tools, the orchestrator, risk limits. Sees models and the journal only through protocols.
         .target(name: "Desk", dependencies: [
-            "LanguageModel", "Market", "Exchange", "JournalRecords", "InputFiles",
+            "LanguageModel", "Market", "Exchange", "JournalRecords", "InputFiles", "Optimizer",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Metrics, baselines, comparisons, reports.
@@ -67,7 +67,7 @@ let package = Package(
         // The command line: wires the concrete journal and models into the desk.
         .executableTarget(name: "desk", dependencies: [
             "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
-            "Optimizer",
+            "Optimizer", "RemoteLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -76,11 +76,12 @@ let package = Package(
         .testTarget(name: "MarketTests", dependencies: ["Market", "InputFiles", "DeskTesting"]),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Market"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
-        .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
+        .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords", "LanguageModel", "InputFiles"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "desk"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteLMTests", dependencies: ["RemoteLM", "LanguageModel", "DeskTesting"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk",
+                                                          "Desk", "Exchange"]),
     ]
 )
 

@@ -81,8 +81,9 @@ public struct TargetWeights: Sendable, Hashable, Codable {
     public var weights: [String: Double]
     public init(_ weights: [String: Double]) { self.weights = weights }
 
-    public var gross: Double { weights.values.reduce(0) { $0 + abs($1) } }
-    public var net: Double { weights.values.reduce(0, +) }
+    // Sums run in symbol order: a dictionary's order varies between instances, and so would the last bit of a sum.
+    public var gross: Double { weights.keys.sorted().reduce(0) { $0 + abs(weights[$1]!) } }
+    public var net: Double { weights.keys.sorted().reduce(0) { $0 + weights[$1]! } }
 
     public var json: JSONValue {
         .object(weights.keys.sorted().map { JSONValue.Member($0, .number(weights[$0]!)) })
@@ -99,12 +100,17 @@ public struct DeskProposal: Sendable {
     public var cancellations: [OrderID]
     /// Model calls, tool calls, decisions, risk events and failures, for the journal.
     public var activity: StepActivity
+    /// What the desk's roles concluded so far, handed back to the desk's ``DeskPolicy/execute(_:plan:)``
+    /// (through ``ExecutionPlan/proposal``) so that review and execution roles can read them.
+    public var reports: [RoleReport]
 
-    public init(targets: TargetWeights? = nil, orders: [OrderRequest] = [], cancellations: [OrderID] = [], activity: StepActivity = StepActivity()) {
+    public init(targets: TargetWeights? = nil, orders: [OrderRequest] = [], cancellations: [OrderID] = [], activity: StepActivity = StepActivity(),
+                reports: [RoleReport] = []) {
         self.targets = targets
         self.orders = orders
         self.cancellations = cancellations
         self.activity = activity
+        self.reports = reports
     }
 
     /// Keep the current book: no targets, no orders.
@@ -157,16 +163,26 @@ public struct StepActivity: Sendable, Hashable {
 /// Whatever decides at each decision step: a rule desk, or a desk of language-model agents.
 ///
 /// The orchestrator calls ``decide(_:)`` once per decision day, after the close, and does the
-/// rest itself: risk limits, execution, the exchange, the ledger and the journal. A policy that
-/// throws is journalled as a failure and the book is kept.
+/// rest itself: risk limits, execution, the exchange, the ledger and the journal. When the
+/// proposal has targets, the orchestrator clips them to the risk limits, works out the orders
+/// that reach them, and hands that plan to ``execute(_:plan:)`` (a review and an execution
+/// stage); the orders that come back are checked against the plan in code before they are sent.
+/// A policy that throws is journalled as a failure and the book is kept.
 public protocol DeskPolicy: Sendable {
     /// The desk's name as runs record it (e.g. `buy-and-hold`, `default`).
     var name: String { get }
     /// Models the desk uses, by role ("*" for the default); empty for rule desks.
     var models: [String: ModelDescriptor] { get }
     func decide(_ context: DecisionContext) async throws -> DeskProposal
+    /// Turns the plan (targets after the risk limits, and the code's orders for them) into the
+    /// orders to send. The default sends the plan's orders unchanged.
+    func execute(_ context: DecisionContext, plan: ExecutionPlan) async throws -> ExecutionProposal
 }
 
 extension DeskPolicy {
     public var models: [String: ModelDescriptor] { [:] }
+
+    public func execute(_ context: DecisionContext, plan: ExecutionPlan) async throws -> ExecutionProposal {
+        ExecutionProposal(orders: plan.orders)
+    }
 }

@@ -68,6 +68,7 @@ public actor Orchestrator {
     private var exchange: MockExchange
     private let limits: RiskLimits
     private let execution: TargetExecution
+    private let orderChecks: OrderChecks
 
     public init(scenario: Scenario, data: MarketData, policy: any DeskPolicy, journal: any Journaling, options: ReplayOptions = ReplayOptions()) {
         self.scenario = scenario
@@ -78,6 +79,7 @@ public actor Orchestrator {
         self.exchange = MockExchange(scenario: scenario)
         self.limits = RiskLimits(scenario.constraints)
         self.execution = TargetExecution(scenario: scenario)
+        self.orderChecks = OrderChecks(fractionalShares: scenario.fractionalShares)
     }
 
     /// Replays the whole scenario as a new run.
@@ -163,14 +165,34 @@ public actor Orchestrator {
             }
             var requests = proposal.orders
             if let targets = proposal.targets {
-                let (allowed, riskEvents) = limits.apply(targets, book: book, tradable: Set(scenario.tradableSymbols), role: policy.name)
+                let tradable = Set(scenario.tradableSymbols)
+                let (allowed, riskEvents) = limits.apply(targets, book: book, tradable: tradable, role: policy.name)
                 for event in riskEvents { activity.record(event) }
                 let lastBars = Dictionary(uniqueKeysWithValues: scenario.tradableSymbols.compactMap { symbol in
                     (try? feed.latestBar(symbol)).flatMap { $0 }.map { (symbol, $0) }
                 })
                 let (orders, executionEvents) = execution.orders(for: allowed, book: book, lastBars: lastBars, tag: policy.name)
                 for event in executionEvents { activity.record(event) }
-                requests += orders
+                // The desk's review and execution stages work on the plan; what they send is checked against it in code.
+                let plan = ExecutionPlan(proposal: proposal, targets: allowed, orders: orders, book: book, lastBars: lastBars,
+                                         limits: limits, execution: execution, tradable: tradable)
+                let executed: ExecutionProposal
+                do {
+                    executed = try await policy.execute(context, plan: plan)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "no_orders"))
+                    executed = ExecutionProposal()
+                }
+                activity.append(executed.activity)
+                for id in executed.cancellations {
+                    step.orderEvents.append(exchange.cancel(id, on: day))
+                    touched.insert(id)
+                }
+                let (checked, checkEvents) = orderChecks.check(executed.orders, plan: plan, role: policy.name)
+                for event in checkEvents { activity.record(event) }
+                requests += checked
             }
             for request in requests {
                 let lastClose = (try? feed.latestBar(request.symbol))??.close

@@ -12,6 +12,7 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {
 
     public let descriptor: ModelDescriptor
     private let respond: @Sendable (ModelRequest) -> Reply
+    private let delay: (@Sendable (ModelRequest) -> Duration?)?
     private let lock = NSLock()
     private var _requests: [ModelRequest] = []
 
@@ -19,6 +20,17 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {
     public init(name: String = "scripted", respond: @escaping @Sendable (ModelRequest) -> Reply) {
         self.descriptor = ModelDescriptor(name: name, digest: "scripted:\(name)", contextLength: 8192)
         self.respond = respond
+        self.delay = nil
+    }
+
+    /// A model that waits `delay(request)` (if any) before answering with `respond(request)`, as a
+    /// real model takes time: for tests of concurrency, ordering and timeouts. The wait ends early,
+    /// with `CancellationError`, when the calling task is cancelled.
+    public init(name: String = "scripted", contextLength: Int = 8192, delay: @escaping @Sendable (ModelRequest) -> Duration?,
+                respond: @escaping @Sendable (ModelRequest) -> Reply) {
+        self.descriptor = ModelDescriptor(name: name, digest: "scripted:\(name)", contextLength: contextLength)
+        self.respond = respond
+        self.delay = delay
     }
 
     /// A model that answers with the same text every time.
@@ -31,6 +43,7 @@ public final class ScriptedModel: LanguageModel, @unchecked Sendable {
 
     public func complete(_ request: ModelRequest) async throws -> Completion {
         lock.withLock { _requests.append(request) }
+        if let wait = delay?(request) { try await Task.sleep(for: wait) }
         try Task.checkCancellation()
         switch respond(request) {
         case let .text(text):

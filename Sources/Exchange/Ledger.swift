@@ -68,11 +68,11 @@ public struct Ledger: Sendable, Hashable {
     public func quantity(of symbol: String) -> Double { positions[symbol]?.quantity ?? 0 }
 
     /// Sum of position values at their last marks.
-    public var positionsValue: Double { positions.values.reduce(0) { $0 + $1.marketValue } }
+    public var positionsValue: Double { positions.keys.sorted().reduce(0) { $0 + positions[$1]!.marketValue } }
     /// Cash plus positions at their last marks.
     public var equity: Double { cash + positionsValue }
     /// Sum of absolute position values.
-    public var grossExposure: Double { positions.values.reduce(0) { $0 + abs($1.marketValue) } }
+    public var grossExposure: Double { positions.keys.sorted().reduce(0) { $0 + abs(positions[$1]!.marketValue) } }
 
     /// Books a fill: moves cash, updates the position's quantity, average cost and realised P&L.
     public mutating func apply(_ fill: Fill) {

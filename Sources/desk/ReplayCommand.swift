@@ -13,15 +13,20 @@ struct ReplayCommand: AsyncParsableCommand {
         abstract: "Replay a scenario with a desk and journal every step.",
         discussion: """
             SCENARIO is a scenario file (scenarios/covid-crash-2020.yaml) or the name of a bundled one (covid-crash-2020).
-            Built-in rule desks: \(RuleDesks.names.joined(separator: ", ")).
+            DESK is a built-in rule desk (\(RuleDesks.names.joined(separator: ", "))), the name of a desk file in \
+            scenarios/desks (default, macro), or a path to one. Agent desks think with --model (default: the desk \
+            file's model, else smollm2).
             """
     )
 
     @Argument(help: ArgumentHelp("Scenario file or bundled scenario name.", valueName: "scenario"))
     var scenario: String
 
-    @Option(help: ArgumentHelp("The desk to run (a built-in rule desk).", valueName: "name"))
+    @Option(help: ArgumentHelp("The desk to run: a rule desk, a desk file name (scenarios/desks) or path.", valueName: "name"))
     var desk: String?
+
+    @Option(help: ArgumentHelp("The model agent desks think with: smollm2, PATH.gguf or openai:URL#MODEL.", valueName: "spec"))
+    var model: String?
 
     @Option(help: "Seed for every random choice of the run.")
     var seed: UInt64 = 0
@@ -44,23 +49,26 @@ struct ReplayCommand: AsyncParsableCommand {
             let scenario = try ScenarioFile.load(path: path)
             let data = try MarketData.load(scenario)
             let deskName = desk ?? scenario.desk ?? "buy-and-hold"
-            guard let policy = RuleDesks.named(deskName, scenario: scenario) else {
-                throw InputError(file: desk == nil ? scenario.file : "--desk", field: "desk", problem: "unknown desk '\(deskName)'",
-                                 remedy: "use one of: \(RuleDesks.names.joined(separator: ", "))")
-            }
+            let policy = try await DeskResolver.policy(deskName, scenario: scenario, model: model, origin: desk == nil ? scenario.file : "--desk")
+            let isAgentDesk = policy is AgentDesk
             let pace = try self.pace.map(DurationParser.parse)
             let journal = try journalOptions.open()
             let showProgress = Terminal.stderrIsTTY && !json
             let name = scenario.name
-            let progress = showProgress ? ReplayCommand.progressLine(name) : nil
-            let recorded = JSONValue.object([.init("cadence", .string(String(describing: scenario.cadence)))])
+            let progress = showProgress ? ProgressBar.reporter(name, showsModel: isAgentDesk) : nil
+            var recordedMembers: [JSONValue.Member] = [.init("cadence", .string(String(describing: scenario.cadence)))]
+            if let file = (policy as? AgentDesk)?.definition.file { recordedMembers.append(.init("desk_file", .string(file))) }
+            if isAgentDesk, let model { recordedMembers.append(.init("model", .string(model))) }
+            let recorded = JSONValue.object(recordedMembers)
             let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded)
             let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
             let outcome = try await orchestrator.run()
             Terminal.clearStatus()
             let equity = try journal.equity(of: outcome.run)
             let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
-                                        run: outcome.run, equity: equity, fills: outcome.summary.fills)
+                                        run: outcome.run, equity: equity, fills: outcome.summary.fills,
+                                        agents: isAgentDesk ? try journal.agentUsage(of: outcome.run) : nil,
+                                        models: policy.models)
             print(json ? summary.json.compactText : summary.text)
         }
     }
@@ -90,16 +98,6 @@ enum ScenarioLocator {
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
         }
         return "scenarios"
-    }
-}
-
-extension ReplayCommand {
-    /// A progress reporter that rewrites one terminal line per step.
-    static func progressLine(_ name: String) -> @Sendable (ReplayProgress) -> Void {
-        { p in
-            let line = "\(name)  \(p.day.iso)  [\(p.stepIndex + 1)/\(p.stepCount)]  equity \(Format.money(p.equity))"
-            Terminal.status(line)
-        }
     }
 }
 

@@ -1,4 +1,6 @@
+import Foundation
 import Analytics
+import Journal
 import JournalRecords
 import LanguageModel
 import Market
@@ -13,6 +15,10 @@ struct ReplaySummary {
     var run: RunID
     var equity: [EquityRecord]
     var fills: Int
+    /// Model usage, failures and risk events of an agent desk's run (nil for rule desks).
+    var agents: AgentUsage? = nil
+    /// The desk's models by role ("*" for the desk's own).
+    var models: [String: ModelDescriptor] = [:]
 
     var performance: PerformanceSummary { PerformanceSummary(equity: equity, initialEquity: scenario.initialCash) }
 
@@ -29,8 +35,46 @@ struct ReplaySummary {
               total return   \(Format.percent(p.totalReturn))
               max drawdown   \(Format.percent(p.maxDrawdown.depth))\(ddDates)
               fills          \(fills)
-            journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
+            \(agentLines)journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
             """
+    }
+
+    var agentsJSON: JSONValue {
+        guard let a = agents else { return .null }
+        func counts(_ byKey: [String: Int]) -> JSONValue {
+            .object(byKey.keys.sorted().map { JSONValue.Member($0, .number(Double(byKey[$0]!))) })
+        }
+        let model: JSONValue = models["*"].map { .string($0.name) } ?? .null
+        let members: [JSONValue.Member] = [
+            .init("model", model),
+            .init("model_calls", .number(Double(a.modelCalls))),
+            .init("cache_hits", .number(Double(a.cacheHits))),
+            .init("prompt_tokens", .number(Double(a.promptTokens))),
+            .init("completion_tokens", .number(Double(a.completionTokens))),
+            .init("tokens_per_second", .number(a.completionTokensPerSecond)),
+            .init("invalid_outputs", .number(Double(a.invalidCalls))),
+            .init("failures", counts(a.failuresByKind)),
+            .init("fallbacks", .number(Double(a.fallbacks))),
+            .init("risk_events", counts(a.riskEventsByAction)),
+        ]
+        return .object(members)
+    }
+
+    /// The agent desk's model usage, failures and risk events, one line each (empty for rule desks).
+    var agentLines: String {
+        guard let a = agents else { return "" }
+        func counts(_ byKey: [String: Int]) -> String {
+            byKey.keys.sorted().map { "\($0) \(byKey[$0]!)" }.joined(separator: ", ")
+        }
+        let model = models["*"].map { "\($0.name)" } ?? "?"
+        var lines = [
+            "  model          \(model)\(models.count > 1 ? " (+\(models.count - 1) role models)" : "")",
+            "  model calls    \(a.modelCalls) (\(a.cacheHits) from the call cache), tokens \(a.promptTokens) in + \(a.completionTokens) out, "
+                + String(format: "%.1f tokens/s", a.completionTokensPerSecond),
+            "  failures       \(a.failures)\(a.failures > 0 ? " (\(counts(a.failuresByKind)))" : ""), fallbacks \(a.fallbacks)",
+        ]
+        if !a.riskEventsByAction.isEmpty { lines.append("  risk events    \(counts(a.riskEventsByAction))") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     var json: JSONValue {
@@ -52,6 +96,7 @@ struct ReplaySummary {
             .init("max_drawdown_peak", p.maxDrawdown.peak.map { .string($0.iso) } ?? .null),
             .init("max_drawdown_trough", p.maxDrawdown.trough.map { .string($0.iso) } ?? .null),
             .init("fills", .number(Double(fills))),
+            .init("agents", agentsJSON),
         ])
     }
 }

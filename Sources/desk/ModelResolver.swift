@@ -1,0 +1,62 @@
+import Desk
+import Foundation
+import InputFiles
+import LanguageModel
+import RemoteLM
+
+/// Where model specs (``ModelSpec``: `smollm2`, `PATH.gguf`, `openai:URL#MODEL`) become models: the
+/// one place the executable wires engines into desks. Remote models are opened here (RemoteLM);
+/// the embedded and GGUF models need the local engine (LocalLM), which this build does not include
+/// yet, and say so.
+enum ModelResolver {
+    /// Reads a spec, as an ``InputError`` naming where it came from when it is malformed.
+    static func spec(_ text: String, origin: String) throws -> ModelSpec {
+        do {
+            return try ModelSpec(parsing: text)
+        } catch let error as ModelSpecError {
+            throw InputError(file: origin, field: "model", problem: "'\(error.spec)': \(error.problem)", remedy: error.remedy)
+        }
+    }
+
+    /// The model `spec` names, opened; or an error that says what to do.
+    static func resolve(_ spec: ModelSpec, origin: String = "--model") async throws -> any LanguageModel {
+        switch spec {
+        case .embedded(let model):
+            throw InputError(file: origin, field: "model", problem: "the embedded model '\(model.rawValue)' needs the local engine (LocalLM), which this build does not include",
+                             remedy: "use a remote model (--model openai:URL#MODEL) or a rule desk (--desk buy-and-hold)")
+        case .file(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw InputError(file: path, field: "model", problem: "no such model file", remedy: "check the path to the .gguf file")
+            }
+            throw InputError(file: path, field: "model", problem: "GGUF models need the local engine (LocalLM), which this build does not include",
+                             remedy: "use a remote model (--model openai:URL#MODEL) or a rule desk (--desk buy-and-hold)")
+        case .remote(let remote):
+            do {
+                return try await RemoteModel.connect(remote)
+            } catch let error as LanguageModelError {
+                throw InputError(file: origin, field: "model", problem: error.message,
+                                 remedy: "check that the server runs and serves the model (GET \(remote.baseURL.absoluteString)/models)")
+            }
+        }
+    }
+
+    /// The models of a desk: `override` (from `--model`) or the desk's `model:` or the default, and
+    /// each role's own `model:`. Equal specs share one model.
+    static func roster(for definition: DeskDefinition, override: String?) async throws -> ModelRoster {
+        var opened: [ModelSpec: any LanguageModel] = [:]
+        let deskOrigin = definition.file ?? "desk \(definition.name)"
+        func model(_ text: String, origin: String) async throws -> any LanguageModel {
+            let spec = try spec(text, origin: origin)
+            if let existing = opened[spec] { return existing }
+            let model = try await resolve(spec, origin: origin)
+            opened[spec] = model
+            return model
+        }
+        let standard = try await model(override ?? definition.model ?? ModelSpec.default.description, origin: override == nil ? deskOrigin : "--model")
+        var byRole: [String: any LanguageModel] = [:]
+        for role in definition.definitions {
+            if let spec = role.model { byRole[role.name] = try await model(spec, origin: deskOrigin) }
+        }
+        return ModelRoster(standard, byRole: byRole)
+    }
+}

@@ -1,0 +1,95 @@
+import DeskTesting
+import Foundation
+import Journal
+import JournalRecords
+import LanguageModel
+import Testing
+
+/// `desk replay` with an agent desk thinking through a real HTTP server on loopback that speaks
+/// the OpenAI chat-completions protocol and answers each role as ``ReadingModel`` would.
+@Suite(.serialized) struct RemoteDeskReplayTests {
+    static func server() throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { request in
+            switch (request.method, request.path) {
+            case ("GET", "/v1/models"):
+                let model = JSONValue.object([.init("id", .string("reading")), .init("object", .string("model")), .init("owned_by", .string("tests"))])
+                return .respond(.json(.object([.init("object", .string("list")), .init("data", .array([model]))])))
+            case ("POST", "/v1/chat/completions"):
+                let messages = (request.json?["messages"]?.arrayValue ?? []).compactMap { message -> ChatMessage? in
+                    guard let role = message["role"]?.stringValue.flatMap(ChatMessage.Role.init(rawValue:)),
+                          let content = message["content"]?.stringValue else { return nil }
+                    return ChatMessage(role, content)
+                }
+                guard case let .text(text) = ReadingModel.answer(ModelRequest(messages: messages)) else {
+                    return .respond(.json(.object([.init("error", .string("no script for this role"))]), status: 400))
+                }
+                let completion = JSONValue.object([
+                    .init("id", .string("chatcmpl-1")), .init("object", .string("chat.completion")), .init("created", .number(1_700_000_000)),
+                    .init("model", .string("reading")),
+                    .init("choices", .array([.object([
+                        .init("index", .number(0)),
+                        .init("message", .object([.init("role", .string("assistant")), .init("content", .string(text))])),
+                        .init("finish_reason", .string("stop")),
+                    ])])),
+                    .init("usage", .object([.init("prompt_tokens", .number(300)), .init("completion_tokens", .number(40)), .init("total_tokens", .number(340))])),
+                ])
+                return .respond(.json(completion))
+            default:
+                return .respond(.json(.object([.init("error", .string("no route"))]), status: 404))
+            }
+        }
+    }
+
+    /// covid-crash-2020 cut to two weeks of March 2020, in a temporary folder.
+    static func shortScenario(in folder: URL) throws -> String {
+        let source = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("scenarios/covid-crash-2020.yaml"), encoding: .utf8)
+        let data = Fixtures.packageRoot.appendingPathComponent("scenarios/data").path
+        let short = source.replacingOccurrences(of: "start: 2020-02-03", with: "start: 2020-03-09")
+            .replacingOccurrences(of: "end: 2020-06-30", with: "end: 2020-03-20")
+            .replacingOccurrences(of: "data/covid-crash-2020/", with: "\(data)/covid-crash-2020/")
+        let file = folder.appendingPathComponent("covid-two-weeks.yaml")
+        try short.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test func theDefaultDeskReplaysThroughARemoteModelAndAgainFromTheCallCache() throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remote-desk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenario = try Self.shortScenario(in: folder)
+        let journalPath = folder.appendingPathComponent("j.sqlite").path
+        let model = "openai:http://127.0.0.1:\(server.port)/v1?stream=false&response_format=off#reading"
+        let arguments = ["replay", scenario, "--desk", "default", "--model", model, "--journal", journalPath, "--json"]
+
+        let first = try DeskProcess.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let summary = try JSONValue(parsing: first.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let agents = try #require(summary["agents"])
+        let calls = try #require(agents["model_calls"]?.numberValue)
+        #expect(calls >= 3 * 9)  // three or four roles on each of the 9 decision days
+        #expect(agents["cache_hits"] == .number(0))
+        #expect(agents["completion_tokens"] == .number(calls * 40))
+        #expect(agents["model"] == .string("openai:http://127.0.0.1:\(server.port)/v1#reading"))
+        let served = server.requests.filter { $0.path == "/v1/chat/completions" }.count
+        #expect(Double(served) == calls)
+
+        let journal = try SQLiteJournal(path: journalPath)
+        let run = RunID(Int64(try #require(summary["run"]?.numberValue)))
+        let roles = Set(try journal.decisionRows(of: run).map(\.role))
+        #expect(roles.isSuperset(of: ["news_analyst", "technical_analyst", "portfolio_manager"]))
+        #expect(try journal.decisionRows(of: run).allSatisfy { !$0.isFallback })
+        #expect(!(try journal.fills(of: run)).isEmpty)
+
+        // Again: every call comes from the journal's call cache; the server is not asked, and the run is the same.
+        let second = try DeskProcess.run(arguments)
+        #expect(second.status == 0, "\(second.stderr)")
+        let again = try JSONValue(parsing: second.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(again["agents"]?["cache_hits"] == .number(calls))
+        #expect(server.requests.filter { $0.path == "/v1/chat/completions" }.count == served)
+        #expect(again["final_value"] == summary["final_value"])
+        let rerun = RunID(Int64(try #require(again["run"]?.numberValue)))
+        #expect(try journal.fills(of: rerun) == journal.fills(of: run))
+    }
+}

@@ -1,0 +1,48 @@
+@testable import desk
+import InputFiles
+import Journal
+import JournalRecords
+import LanguageModel
+import Market
+import Testing
+
+@Suite struct ReplaySummaryTests {
+    @Test func anAgentDesksSummaryCountsModelUseFailuresAndRiskEvents() throws {
+        let scenario = Scenario(name: "s", universe: [], start: Day("2020-03-02")!, end: Day("2020-03-03")!, benchmark: "X", initialCash: 100)
+        let equity = [EquityRecord(day: Day("2020-03-02")!, cash: 100, positionsValue: 0, equity: 100, grossExposure: 0),
+                      EquityRecord(day: Day("2020-03-03")!, cash: 50, positionsValue: 60, equity: 110, grossExposure: 60)]
+        let usage = AgentUsage(modelCalls: 12, cacheHits: 2, promptTokens: 4000, completionTokens: 500, modelSeconds: 10, invalidCalls: 3,
+                               failuresByKind: ["invalid_output": 3, "timeout": 1], fallbacks: 4, riskEventsByAction: ["clip": 5, "veto": 1])
+        let summary = ReplaySummary(scenario: scenario, deskName: "default", seed: 0, journalPath: "j.sqlite", run: RunID(1), equity: equity, fills: 3,
+                                    agents: usage, models: ["*": ModelDescriptor(name: "smollm2", digest: "d", contextLength: 2048)])
+        #expect(summary.text.contains("  model calls    12 (2 from the call cache), tokens 4000 in + 500 out, 50.0 tokens/s"))
+        #expect(summary.text.contains("  failures       4 (invalid_output 3, timeout 1), fallbacks 4"))
+        #expect(summary.text.contains("  risk events    clip 5, veto 1"))
+        #expect(summary.json["agents"]?["failures"]?["timeout"] == JSONValue.number(1))
+        #expect(summary.json["agents"]?["tokens_per_second"] == JSONValue.number(50))
+        let rule = ReplaySummary(scenario: scenario, deskName: "buy-and-hold", seed: 0, journalPath: "j.sqlite", run: RunID(1), equity: equity, fills: 3)
+        #expect(!rule.text.contains("model calls") && rule.json["agents"] == JSONValue.null)
+    }
+}
+
+@Suite struct ModelResolverTests {
+    @Test func aMalformedSpecIsAnInputErrorNamingWhereItCameFrom() throws {
+        #expect(try ModelResolver.spec("openai:http://127.0.0.1:8080/v1#qwen", origin: "--model").description == "openai:http://127.0.0.1:8080/v1#qwen")
+        do {
+            _ = try ModelResolver.spec("gpt-5", origin: "desks/x.yaml")
+            Issue.record("gpt-5 parsed")
+        } catch let error as InputError {
+            #expect(error.file == "desks/x.yaml" && error.field == "model" && error.problem.contains("gpt-5"))
+        }
+    }
+
+    @Test func aModelThisBuildCannotRunIsAClearError() async throws {
+        do {
+            _ = try await ModelResolver.resolve(.embedded(.smollm2))
+            Issue.record("the embedded model resolved without an engine")
+        } catch let error as InputError {
+            #expect(error.problem.contains("LocalLM") && error.remedy != nil)
+        }
+        await #expect(throws: InputError.self) { _ = try await ModelResolver.resolve(.file(path: "/no/such.gguf")) }
+    }
+}
