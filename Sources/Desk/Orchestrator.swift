@@ -161,6 +161,13 @@ public actor Orchestrator {
                 step.orderEvents.append(event)
                 touched.insert(id)
             }
+            for replacement in proposal.replacements {
+                let lastClose = (try? feed.latestBar(replacement.request.symbol))??.close
+                let (id, events) = exchange.replace(replacement.order, with: replacement.request, on: day, lastClose: lastClose)
+                step.orderEvents += events
+                touched.insert(replacement.order)
+                if let id { touched.insert(id) }
+            }
             var requests = proposal.orders
             if let targets = proposal.targets {
                 let (allowed, riskEvents) = limits.apply(targets, book: book, tradable: Set(scenario.tradableSymbols), role: policy.name)
@@ -175,6 +182,12 @@ public actor Orchestrator {
             for request in requests {
                 let lastClose = (try? feed.latestBar(request.symbol))??.close
                 let (id, events) = exchange.submit(request, on: day, lastClose: lastClose)
+                step.orderEvents += events
+                touched.insert(id)
+            }
+            for ticket in proposal.tickets {
+                let lastClose = (try? feed.latestBar(ticket.symbol))??.close
+                let (id, events) = exchange.submit(ticket: ticket, on: day, lastClose: lastClose)
                 step.orderEvents += events
                 touched.insert(id)
             }

@@ -49,6 +49,11 @@ public struct CashMovement: Sendable, Hashable, Codable {
 }
 
 /// The book: cash and positions, marked to market, where every cash change has a recorded cause.
+///
+/// Identities that hold after every call (tests check them over whole scenarios):
+/// - `cash == initialCash + Σ movements` (trades, commissions, borrow fees; nothing else moves cash);
+/// - `equity == cash + Σ quantity × lastPrice`;
+/// - `equity − initialCash == realizedPnL + unrealizedPnL − totalCommission − totalBorrowFees`.
 public struct Ledger: Sendable, Hashable {
     public let initialCash: Double
     public private(set) var cash: Double
@@ -114,6 +119,18 @@ public struct Ledger: Sendable, Hashable {
             positions[symbol]!.lastPrice = price
         }
     }
+
+    /// Marks every position at the close of its bar in `bars` (symbols without a bar keep their last mark).
+    public mutating func mark(_ bars: [String: Bar]) {
+        for symbol in positions.keys {
+            if let bar = bars[symbol] { positions[symbol]!.lastPrice = bar.close }
+        }
+    }
+
+    /// Profit realised by closing shares, over all symbols, before commissions and fees.
+    public var realizedPnL: Double { positions.values.reduce(0) { $0 + $1.realizedPnL } }
+    /// Profit of the open positions at their last marks against their average cost.
+    public var unrealizedPnL: Double { positions.values.reduce(0) { $0 + $1.unrealizedPnL } }
 
     /// Charges one session's borrow fee on short positions: value × bps / 10 000 / 252.
     public mutating func chargeBorrow(day: Day, annualBps: Double) {

@@ -14,11 +14,13 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             SCENARIO is a scenario file (scenarios/covid-crash-2020.yaml) or the name of a bundled one (covid-crash-2020).
             Built-in rule desks: \(RuleDesks.names.joined(separator: ", ")).
+            Without a scenario, --data FILE (repeatable) replays daily-bar files with a rule desk, e.g.
+              desk replay --data a.csv --data b.csv --strategy sma-cross --fast 10 --slow 30 --stake 100 --json
             """
     )
 
-    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name.", valueName: "scenario"))
-    var scenario: String
+    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name (or use --data).", valueName: "scenario"))
+    var scenario: String?
 
     @Option(help: ArgumentHelp("The desk to run (a built-in rule desk).", valueName: "name"))
     var desk: String?
@@ -34,11 +36,17 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
+    @OptionGroup(title: "Replaying bar files without a scenario (--data)") var dataMode: ReplayDataMode
+
     func run() async throws {
         try await reportingErrors { try await replay() }
     }
 
     private func replay() async throws {
+        if dataMode.isActive { return try await dataMode.replay(self) }
+        guard let scenario else {
+            throw InputError(file: "desk replay", problem: "no scenario was given", remedy: "name a scenario file (or a bundled one such as covid-crash-2020), or replay bar files with --data FILE")
+        }
         do {
             let path = try ScenarioLocator.resolve(scenario)
             let scenario = try ScenarioFile.load(path: path)
@@ -61,7 +69,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let equity = try journal.equity(of: outcome.run)
             let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
                                         run: outcome.run, equity: equity, fills: outcome.summary.fills)
-            print(json ? summary.json.compactText : summary.text)
+            print(try dataMode.render(summary, journal: journal, json: json))
         }
     }
 }
