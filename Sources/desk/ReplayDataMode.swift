@@ -302,6 +302,10 @@ enum BarFileMarket {
         precondition(!series.isEmpty && series.count == paths.count)
         let from = window.from ?? series.compactMap(\.firstDay).min() ?? Day(daysSinceEpoch: 0)
         let to = window.to ?? series.compactMap(\.lastDay).max() ?? from
+        guard from <= to else {
+            throw InputError(file: paths[0], field: "--data", problem: "no bars between \(from) and \(to): the files end before --from",
+                             remedy: "give a --from within the files' dates")
+        }
         var cut: [String: BarSeries] = [:]
         var days = Set<Day>()
         for (one, path) in zip(series, paths) {
