@@ -20,7 +20,7 @@ public struct BookView: Sendable, Hashable {
     }
 
     public init(ledger: Ledger, openOrders: [Order]) {
-        self.init(cash: ledger.cash, equity: ledger.equity, positions: ledger.positions.filter { $0.value.quantity != 0 }, openOrders: openOrders)
+        self.init(cash: ledger.cash, equity: ledger.equity, positions: ledger.positions, openOrders: openOrders)
     }
 
     /// Weight of `symbol` in equity at the last marks.

@@ -68,6 +68,12 @@ public actor Orchestrator {
     private var exchange: MockExchange
     private let limits: RiskLimits
     private let execution: TargetExecution
+    /// Point-in-time feeds over the universe (in scenario order), one per decision.
+    private let feeds: PointInTimeFeed.Source
+    /// The universe's symbols, sorted (for the snapshot digest).
+    private let sortedUniverseSymbols: [String]
+    /// Each session's bars, found by walking every series forward once instead of searching it each session.
+    private var sessionBars: SessionBarCursor
 
     public init(scenario: Scenario, data: MarketData, policy: any DeskPolicy, journal: any Journaling, options: ReplayOptions = ReplayOptions()) {
         self.scenario = scenario
@@ -78,6 +84,9 @@ public actor Orchestrator {
         self.exchange = MockExchange(scenario: scenario)
         self.limits = RiskLimits(scenario.constraints)
         self.execution = TargetExecution(scenario: scenario)
+        self.feeds = PointInTimeFeed.Source(data: data, symbols: scenario.universe.map(\.symbol))
+        self.sortedUniverseSymbols = feeds.symbols.sorted()
+        self.sessionBars = SessionBarCursor(data.series)
     }
 
     /// Replays the whole scenario as a new run.
@@ -127,10 +136,7 @@ public actor Orchestrator {
     }
 
     private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
-        var bars: [String: Bar] = [:]
-        for (symbol, series) in data.series {
-            if let bar = series.bar(on: day) { bars[symbol] = bar }
-        }
+        let bars = sessionBars.bars(on: day)
         let report = exchange.runSession(day, bars: bars)
         var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
         step.fills = report.fills
@@ -138,8 +144,9 @@ public actor Orchestrator {
         var touched = Set(report.events.map(\.orderID))
 
         if isDecision {
-            let feed = PointInTimeFeed(data: data, asOf: day, symbols: scenario.universe.map(\.symbol))
-            step.snapshotDigest = ScenarioDigest.snapshot(feed: feed, symbols: scenario.universe.map(\.symbol))
+            let feed = feeds.feed(asOf: day)
+            step.snapshotDigest = ScenarioDigest.snapshot(asOf: day, latestBars: sessionBars.latestBars(of: sortedUniverseSymbols),
+                                                          news: (try? feed.news(since: day.advanced(by: -30))) ?? [])
             let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
                                           feed: feed, book: book, seed: options.seed, run: run, journal: journal,
@@ -204,6 +211,9 @@ public actor Orchestrator {
 }
 
 /// Content digests that tie a run to exactly what it read.
+///
+/// Bars enter the digests as bytes, not text: the day as a 32-bit and each price and the volume as
+/// the 64-bit IEEE pattern, little-endian (exact, and cheap enough to digest millions of bars).
 public enum ScenarioDigest {
     /// SHA-256 over the scenario's settings and every bar and news item it loaded.
     public static func of(_ scenario: Scenario, _ data: MarketData) -> String {
@@ -216,27 +226,73 @@ public enum ScenarioDigest {
         add(String(describing: scenario.cadence))
         for symbol in data.series.keys.sorted() {
             add(symbol)
-            for bar in data.series[symbol]!.bars {
-                add("\(bar.day.daysSinceEpoch) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+            let bars = data.series[symbol]!.bars
+            var bytes = [UInt8](repeating: 0, count: bars.count * BarBytes.size)
+            bytes.withUnsafeMutableBytes { buffer in
+                for (i, bar) in bars.enumerated() { BarBytes.store(bar, into: buffer, at: i * BarBytes.size) }
             }
+            hasher.update(data: bytes)
         }
         for item in data.news { add("\(item.day) \(item.minuteOfDay ?? -1) \(item.symbols) \(item.text) \(item.source)") }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
     }
 
-    /// SHA-256 over what a point-in-time feed shows at its close: the latest bar of each symbol and the public news.
+    /// SHA-256 over what a point-in-time feed shows at its close: the latest bar of each symbol (in
+    /// symbol order) and the public news.
     public static func snapshot(feed: PointInTimeFeed, symbols: [String]) -> String {
+        let ordered = zip(symbols, symbols.dropFirst()).allSatisfy { $0 < $1 } ? symbols : symbols.sorted()
+        let latest = ordered.compactMap { symbol in ((try? feed.latestBar(symbol)) ?? nil).map { (symbol, $0) } }
+        return snapshot(asOf: feed.asOf, latestBars: latest, news: (try? feed.news(since: feed.asOf.advanced(by: -30))) ?? [])
+    }
+
+    /// The snapshot digest from its parts: `latestBars` in symbol order, and the news public at the
+    /// close of `asOf` from the last 30 days.
+    static func snapshot(asOf: Day, latestBars: [(String, Bar)], news: [NewsItem]) -> String {
         var hasher = SHA256()
         func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
-        add(feed.asOf.iso)
-        for symbol in symbols.sorted() {
-            if let bar = (try? feed.latestBar(symbol)) ?? nil {
-                add("\(symbol) \(bar.day) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+        add(asOf.iso)
+        let size = latestBars.reduce(0) { $0 + $1.0.utf8.count + 1 + BarBytes.size }
+        var bytes = [UInt8](repeating: 0, count: size)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            for (symbol, bar) in latestBars {
+                for byte in symbol.utf8 {
+                    buffer[offset] = byte
+                    offset += 1
+                }
+                offset += 1                       // the 0 after the symbol
+                BarBytes.store(bar, into: buffer, at: offset)
+                offset += BarBytes.size
             }
         }
-        if let news = try? feed.news(since: feed.asOf.advanced(by: -30)) {
-            for item in news { add("\(item.day) \(item.text)") }
+        hasher.update(data: bytes)
+        for item in news { add("\(item.day) \(item.text)") }
+        return hex(hasher.finalize())
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// A bar's fields as digest bytes: day (Int32), open, high, low, close, volume (IEEE-754 bits), little-endian.
+enum BarBytes {
+    static let size = 4 + 5 * 8
+
+    /// Writes `bar` at `offset` (which must leave ``size`` bytes).
+    static func store(_ bar: Bar, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        buffer.storeBytes(of: bar.day.daysSinceEpoch.littleEndian, toByteOffset: offset, as: Int32.self)
+        buffer.storeBytes(of: bar.open.bitPattern.littleEndian, toByteOffset: offset + 4, as: UInt64.self)
+        buffer.storeBytes(of: bar.high.bitPattern.littleEndian, toByteOffset: offset + 12, as: UInt64.self)
+        buffer.storeBytes(of: bar.low.bitPattern.littleEndian, toByteOffset: offset + 20, as: UInt64.self)
+        buffer.storeBytes(of: bar.close.bitPattern.littleEndian, toByteOffset: offset + 28, as: UInt64.self)
+        buffer.storeBytes(of: bar.volume.bitPattern.littleEndian, toByteOffset: offset + 36, as: UInt64.self)
     }
 }

@@ -127,14 +127,19 @@ final class CrossoverCache: @unchecked Sendable {
         }
         var result = [Int8](repeating: 0, count: symbols.count)
         for index in symbols.indices {
-            if let last = states[index].lastDay, last > feed.asOf { states[index] = CrossoverState(signal: signal) }
-            if let last = states[index].lastDay {
-                if last < feed.asOf {
-                    for bar in try feed.bars(symbols[index], from: last.advanced(by: 1), to: feed.asOf) { states[index].push(bar) }
+            // The bars after those already pushed, starting with the last one pushed: if that is not the bar the
+            // state ended on (a decision on an earlier day, other data), the state starts over from the first bar.
+            let pushed = states[index].pushed
+            var fresh = try feed.bars(symbols[index], after: max(pushed - 1, 0))
+            if pushed > 0 {
+                if fresh.first?.day == states[index].lastDay {
+                    fresh = fresh.dropFirst()
+                } else {
+                    states[index] = CrossoverState(signal: signal)
+                    fresh = try feed.bars(symbols[index], after: 0)
                 }
-            } else {
-                for bar in try feed.bars(symbols[index], last: Int.max) { states[index].push(bar) }
             }
+            for bar in fresh { states[index].push(bar) }
             if states[index].lastDay == feed.asOf { result[index] = states[index].cross }
         }
         return result
@@ -149,6 +154,8 @@ struct CrossoverState: Sendable {
     /// The last non-zero difference A − B, up to the previous bar (nil before B is defined).
     private var lastNonZero: Double?
     private(set) var lastDay: Day?
+    /// Bars pushed so far.
+    private(set) var pushed = 0
     /// +1, −1 or 0 at `lastDay`.
     private(set) var cross: Int8 = 0
 
@@ -166,6 +173,7 @@ struct CrossoverState: Sendable {
 
     mutating func push(_ bar: Bar) {
         lastDay = bar.day
+        pushed += 1
         let b = slow.push(bar.close)
         let a: Double?
         if fast == nil { a = bar.close } else { a = fast!.push(bar.close) }
@@ -208,13 +216,14 @@ struct ExactMovingAverage: Sendable {
 
 /// An exact running sum of doubles (Shewchuk's non-overlapping partials), read out correctly rounded.
 struct ExactSum: Sendable {
-    /// Non-zero, non-overlapping partial sums in increasing magnitude; their exact sum is the total.
-    private var partials: [Double] = []
+    /// `partials[0..<count]`: non-zero, non-overlapping partial sums in increasing magnitude; their exact sum is the total.
+    private var partials: [Double] = [0, 0, 0, 0]
+    private var count = 0
 
     mutating func add(_ value: Double) {
         var x = value
         var kept = 0
-        for j in partials.indices {
+        for j in 0..<count {
             var y = partials[j]
             if abs(x) < abs(y) { swap(&x, &y) }
             let high = x + y
@@ -225,13 +234,16 @@ struct ExactSum: Sendable {
             }
             x = high
         }
-        partials.removeSubrange(kept...)
-        if x != 0 { partials.append(x) }
+        if x != 0 {
+            if kept == partials.count { partials.append(x) } else { partials[kept] = x }
+            kept += 1
+        }
+        count = kept
     }
 
     /// The exact total rounded to the nearest double (ties to even).
     var rounded: Double {
-        var n = partials.count
+        var n = count
         guard n > 0 else { return 0 }
         n -= 1
         var high = partials[n]

@@ -120,3 +120,22 @@ import Testing
         #expect(SMACrossDesk.validate(.fastVersusSlow(fast: 10, slow: 30), stake: 100) == nil)
     }
 }
+
+@Suite struct SnapshotDigestTests {
+    @Test func theOrchestratorsCursorDigestEqualsTheFeedDigestAtEverySession() {
+        let days = Fixtures.weekdays(from: Day("2021-01-04")!, count: 15)
+        let a = Fixtures.series("A", days: days, closes: (0..<15).map { 50 + Double($0 % 4) })
+        let b = BarSeries(symbol: "B", bars: Fixtures.series("B", days: days, closes: (0..<15).map { 20 + Double($0) }).bars.enumerated()
+            .filter { $0.offset % 3 != 1 }.map(\.element))
+        let c = BarSeries(symbol: "C", bars: Array(Fixtures.series("C", days: days, closes: Array(repeating: 9, count: 15)).bars.dropFirst(5)))
+        let data = MarketData(series: ["A": a, "B": b, "C": c], sessions: days)
+        var cursor = SessionBarCursor(data.series)
+        for day in days {
+            _ = cursor.bars(on: day)
+            let feed = PointInTimeFeed(data: data, asOf: day)
+            let viaFeed = ScenarioDigest.snapshot(feed: feed, symbols: ["C", "A", "B"])
+            let viaCursor = ScenarioDigest.snapshot(asOf: day, latestBars: cursor.latestBars(of: ["A", "B", "C"]), news: [])
+            #expect(viaFeed == viaCursor, "\(day)")
+        }
+    }
+}

@@ -44,10 +44,13 @@ import Testing
         #expect(position.averageCost == 12)
         #expect(position.realizedPnL == 20)
         ledger.apply(fill(3, d3, .buy, 5, 11))
-        #expect(ledger.positions["A"]?.quantity == 0)
-        #expect(ledger.positions["A"]?.averageCost == 0)
-        #expect(ledger.positions["A"]?.realizedPnL == 25)
+        #expect(ledger.positions["A"] == nil)                           // flat positions leave the book…
+        #expect(ledger.realizedPnL(of: "A") == 25)                      // …but not their realised P&L
         #expect(ledger.openPositions.isEmpty)
+        expectPnLIdentity(ledger)
+        ledger.apply(fill(4, d4, .buy, 2, 10))
+        #expect(ledger.positions["A"]?.averageCost == 10)
+        #expect(ledger.positions["A"]?.realizedPnL == 25)                 // the symbol's realised P&L comes back with it
         expectPnLIdentity(ledger)
     }
 
