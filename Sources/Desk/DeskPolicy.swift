@@ -101,6 +101,9 @@ public struct OrderReplacement: Sendable, Hashable {
 }
 
 /// What a desk proposes at a decision, and the record of how it got there.
+///
+/// The orchestrator sends it to the exchange in this order: cancellations, replacements, the orders
+/// that carry out the targets (sells first) and the explicit orders, then the tickets.
 public struct DeskProposal: Sendable {
     /// A portfolio to move to. Risk limits clip it, execution turns it into orders.
     public var targets: TargetWeights?

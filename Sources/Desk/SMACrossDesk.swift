@@ -97,13 +97,9 @@ public struct SMACrossDesk: DeskPolicy {
         guard !orders.isEmpty else { return .keepBook }
         var activity = StepActivity()
         activity.record(DecisionRecord(role: name, stage: "decision", output: .object([.init("orders", .array(notes))]),
-                                       rationale: "\(signal.label) crossovers, stake \(JSONNumberText.of(stake)) shares"))
+                                       rationale: "\(signal.label) crossovers, stake \(JSONValue.format(stake)) shares"))
         return DeskProposal(orders: orders, activity: activity)
     }
-}
-
-enum JSONNumberText {
-    static func of(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
 }
 
 /// Running crossover state per symbol, rebuilt from the feed whenever it cannot simply be extended.
