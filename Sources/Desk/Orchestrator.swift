@@ -246,15 +246,15 @@ public enum ScenarioDigest {
     }
 
     /// The snapshot digest from its parts: `latestBars` in symbol order, and the news public at the
-    /// close of `asOf` from the last 30 days.
+    /// close of `asOf` from the last 30 days. The day and bars go in as one block of bytes: the day
+    /// (Int32), then for each symbol its UTF-8 name, a 0 and the bar.
     static func snapshot(asOf: Day, latestBars: [(String, Bar)], news: [NewsItem]) -> String {
         var hasher = SHA256()
-        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
-        add(asOf.iso)
-        let size = latestBars.reduce(0) { $0 + $1.0.utf8.count + 1 + BarBytes.size }
+        let size = latestBars.reduce(4) { $0 + $1.0.utf8.count + 1 + BarBytes.size }
         var bytes = [UInt8](repeating: 0, count: size)
         bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
+            buffer.storeBytes(of: asOf.daysSinceEpoch.littleEndian, toByteOffset: 0, as: Int32.self)
+            var offset = 4
             for (symbol, bar) in latestBars {
                 for byte in symbol.utf8 {
                     buffer[offset] = byte
@@ -265,21 +265,27 @@ public enum ScenarioDigest {
                 offset += BarBytes.size
             }
         }
-        hasher.update(data: bytes)
-        for item in news { add("\(item.day) \(item.text)") }
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        for item in news {
+            hasher.update(data: Data("\(item.day) \(item.text)".utf8))
+            hasher.update(data: Data([0]))
+        }
         return hex(hasher.finalize())
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
+        String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { text in
+            var i = 0
+            for byte in digest {
+                text[i] = hexDigits[Int(byte >> 4)]
+                text[i + 1] = hexDigits[Int(byte & 15)]
+                i += 2
+            }
+            return i
         }
-        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 /// A bar's fields as digest bytes: day (Int32), open, high, low, close, volume (IEEE-754 bits), little-endian.

@@ -12,6 +12,8 @@ struct SessionBarCursor: Sendable {
     /// For each series, the index of the first bar not before the last session asked for.
     private var positions: [Int]
     private var lastDay: Day?
+    /// The last answer, whose storage the next one reuses (once the caller has let go of it).
+    private var today: [String: Bar] = [:]
 
     init(_ series: [String: BarSeries]) {
         self.series = series.keys.sorted().map { series[$0]! }
@@ -43,15 +45,14 @@ struct SessionBarCursor: Sendable {
             for i in series.indices { positions[i] = series[i].lastIndex(onOrBefore: day.advanced(by: -1)).map { $0 + 1 } ?? 0 }
         }
         lastDay = day
-        var result: [String: Bar] = [:]
-        result.reserveCapacity(series.count)
+        today.removeAll(keepingCapacity: true)
         for i in series.indices {
             let bars = series[i].bars
             var p = positions[i]
             while p < bars.count, bars[p].day < day { p += 1 }
             positions[i] = p
-            if p < bars.count, bars[p].day == day { result[series[i].symbol] = bars[p] }
+            if p < bars.count, bars[p].day == day { today[series[i].symbol] = bars[p] }
         }
-        return result
+        return today
     }
 }

@@ -7,7 +7,8 @@ public struct Position: Sendable, Hashable, Codable {
     public var quantity: Double
     /// Average price of the shares currently held (0 when flat).
     public var averageCost: Double
-    /// Profit realised by closing shares, before commissions.
+    /// Profit realised by closing shares of this symbol since the start of the run (including earlier
+    /// positions in it that went flat), before commissions.
     public var realizedPnL: Double
     /// The latest mark (close) used to value the position.
     public var lastPrice: Double

@@ -81,6 +81,17 @@ import Testing
         }
     }
 
+    @Test func theExecutionsFlagListsEveryFillOfAScenarioReplay() throws {
+        let journal = DeskProcess.temporaryJournal()
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let result = try DeskProcess.run(["replay", "covid-crash-2020", "--journal", journal, "--json", "--executions"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let executions = try #require(summary["executions"]?.arrayValue)
+        #expect(Double(executions.count) == summary["fills"]?.numberValue)
+        #expect(executions.allSatisfy { $0["day"]?.stringValue == "2020-02-04" && $0["side"]?.stringValue == "buy" })
+    }
+
     @Test func aDataModeRunIsJournalledLikeAScenarioRun() throws {
         let journalPath = DeskProcess.temporaryJournal()
         defer { try? FileManager.default.removeItem(atPath: journalPath) }
