@@ -20,7 +20,7 @@ public struct BookView: Sendable, Hashable {
     }
 
     public init(ledger: Ledger, openOrders: [Order]) {
-        self.init(cash: ledger.cash, equity: ledger.equity, positions: ledger.positions.filter { $0.value.quantity != 0 }, openOrders: openOrders)
+        self.init(cash: ledger.cash, equity: ledger.equity, positions: ledger.positions, openOrders: openOrders)
     }
 
     /// Weight of `symbol` in equity at the last marks.
@@ -90,14 +90,32 @@ public struct TargetWeights: Sendable, Hashable, Codable {
     }
 }
 
+/// An open order to cancel and replace with another in one atomic step (see ``MockExchange/replace(_:with:on:lastClose:)``).
+public struct OrderReplacement: Sendable, Hashable {
+    public var order: OrderID
+    /// What remains to trade: same symbol and side, new quantity, price or time in force.
+    public var request: OrderRequest
+    public init(order: OrderID, request: OrderRequest) {
+        self.order = order
+        self.request = request
+    }
+}
+
 /// What a desk proposes at a decision, and the record of how it got there.
+///
+/// The orchestrator sends it to the exchange in this order: cancellations, replacements, the orders
+/// that carry out the targets (sells first) and the explicit orders, then the tickets.
 public struct DeskProposal: Sendable {
     /// A portfolio to move to. Risk limits clip it, execution turns it into orders.
     public var targets: TargetWeights?
     /// Explicit orders (rule desks that trade fixed stakes, or an execution role's orders).
     public var orders: [OrderRequest]
+    /// Orders as an agent wrote them; the exchange validates them (a malformed ticket is a journalled rejection).
+    public var tickets: [OrderTicket]
     /// Open orders to cancel.
     public var cancellations: [OrderID]
+    /// Open orders to replace, each atomically (journalled as `replaced` and a new order).
+    public var replacements: [OrderReplacement]
     /// Model calls, tool calls, decisions, risk events and failures, for the journal.
     public var activity: StepActivity
     /// What the desk's roles concluded so far, handed back to the desk's ``DeskPolicy/execute(_:plan:)``
@@ -105,10 +123,12 @@ public struct DeskProposal: Sendable {
     public var reports: [RoleReport]
 
     public init(targets: TargetWeights? = nil, orders: [OrderRequest] = [], cancellations: [OrderID] = [], activity: StepActivity = StepActivity(),
-                reports: [RoleReport] = []) {
+                reports: [RoleReport] = [], tickets: [OrderTicket] = [], replacements: [OrderReplacement] = []) {
         self.targets = targets
         self.orders = orders
+        self.tickets = tickets
         self.cancellations = cancellations
+        self.replacements = replacements
         self.activity = activity
         self.reports = reports
     }

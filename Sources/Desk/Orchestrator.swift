@@ -69,6 +69,12 @@ public actor Orchestrator {
     private let limits: RiskLimits
     private let execution: TargetExecution
     private let orderChecks: OrderChecks
+    /// Point-in-time feeds over the universe (in scenario order), one per decision.
+    private let feeds: PointInTimeFeed.Source
+    /// The universe's symbols, sorted (for the snapshot digest).
+    private let sortedUniverseSymbols: [String]
+    /// Each session's bars, found by walking every series forward once instead of searching it each session.
+    private var sessionBars: SessionBarCursor
 
     public init(scenario: Scenario, data: MarketData, policy: any DeskPolicy, journal: any Journaling, options: ReplayOptions = ReplayOptions()) {
         self.scenario = scenario
@@ -80,6 +86,9 @@ public actor Orchestrator {
         self.limits = RiskLimits(scenario.constraints)
         self.execution = TargetExecution(scenario: scenario)
         self.orderChecks = OrderChecks(fractionalShares: scenario.fractionalShares)
+        self.feeds = PointInTimeFeed.Source(data: data, symbols: scenario.universe.map(\.symbol))
+        self.sortedUniverseSymbols = feeds.symbols.sorted()
+        self.sessionBars = SessionBarCursor(data.series)
     }
 
     /// Replays the whole scenario as a new run.
@@ -129,10 +138,7 @@ public actor Orchestrator {
     }
 
     private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
-        var bars: [String: Bar] = [:]
-        for (symbol, series) in data.series {
-            if let bar = series.bar(on: day) { bars[symbol] = bar }
-        }
+        let bars = sessionBars.bars(on: day)
         let report = exchange.runSession(day, bars: bars)
         var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
         step.fills = report.fills
@@ -140,8 +146,9 @@ public actor Orchestrator {
         var touched = Set(report.events.map(\.orderID))
 
         if isDecision {
-            let feed = PointInTimeFeed(data: data, asOf: day, symbols: scenario.universe.map(\.symbol))
-            step.snapshotDigest = ScenarioDigest.snapshot(feed: feed, symbols: scenario.universe.map(\.symbol))
+            let feed = feeds.feed(asOf: day)
+            step.snapshotDigest = ScenarioDigest.snapshot(asOf: day, latestBars: sessionBars.latestBars(of: sortedUniverseSymbols),
+                                                          news: (try? feed.news(since: day.advanced(by: -30))) ?? [])
             let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
                                           feed: feed, book: book, seed: options.seed, run: run, journal: journal,
@@ -162,6 +169,13 @@ public actor Orchestrator {
                 let event = exchange.cancel(id, on: day)
                 step.orderEvents.append(event)
                 touched.insert(id)
+            }
+            for replacement in proposal.replacements {
+                let lastClose = (try? feed.latestBar(replacement.request.symbol))??.close
+                let (id, events) = exchange.replace(replacement.order, with: replacement.request, on: day, lastClose: lastClose)
+                step.orderEvents += events
+                touched.insert(replacement.order)
+                if let id { touched.insert(id) }
             }
             var requests = proposal.orders
             if let targets = proposal.targets {
@@ -200,6 +214,12 @@ public actor Orchestrator {
                 step.orderEvents += events
                 touched.insert(id)
             }
+            for ticket in proposal.tickets {
+                let lastClose = (try? feed.latestBar(ticket.symbol))??.close
+                let (id, events) = exchange.submit(ticket: ticket, on: day, lastClose: lastClose)
+                step.orderEvents += events
+                touched.insert(id)
+            }
             activity.write(into: &step)
         }
         step.orders = touched.sorted().compactMap { exchange.orders[$0] }
@@ -213,6 +233,9 @@ public actor Orchestrator {
 }
 
 /// Content digests that tie a run to exactly what it read.
+///
+/// Bars enter the digests as bytes, not text: the day as a 32-bit and each price and the volume as
+/// the 64-bit IEEE pattern, little-endian (exact, and cheap enough to digest millions of bars).
 public enum ScenarioDigest {
     /// SHA-256 over the scenario's settings and every bar and news item it loaded.
     public static func of(_ scenario: Scenario, _ data: MarketData) -> String {
@@ -225,27 +248,79 @@ public enum ScenarioDigest {
         add(String(describing: scenario.cadence))
         for symbol in data.series.keys.sorted() {
             add(symbol)
-            for bar in data.series[symbol]!.bars {
-                add("\(bar.day.daysSinceEpoch) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+            let bars = data.series[symbol]!.bars
+            var bytes = [UInt8](repeating: 0, count: bars.count * BarBytes.size)
+            bytes.withUnsafeMutableBytes { buffer in
+                for (i, bar) in bars.enumerated() { BarBytes.store(bar, into: buffer, at: i * BarBytes.size) }
             }
+            hasher.update(data: bytes)
         }
         for item in data.news { add("\(item.day) \(item.minuteOfDay ?? -1) \(item.symbols) \(item.text) \(item.source)") }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
     }
 
-    /// SHA-256 over what a point-in-time feed shows at its close: the latest bar of each symbol and the public news.
+    /// SHA-256 over what a point-in-time feed shows at its close: the latest bar of each symbol (in
+    /// symbol order) and the public news.
     public static func snapshot(feed: PointInTimeFeed, symbols: [String]) -> String {
+        let ordered = zip(symbols, symbols.dropFirst()).allSatisfy { $0 < $1 } ? symbols : symbols.sorted()
+        let latest = ordered.compactMap { symbol in ((try? feed.latestBar(symbol)) ?? nil).map { (symbol, $0) } }
+        return snapshot(asOf: feed.asOf, latestBars: latest, news: (try? feed.news(since: feed.asOf.advanced(by: -30))) ?? [])
+    }
+
+    /// The snapshot digest from its parts: `latestBars` in symbol order, and the news public at the
+    /// close of `asOf` from the last 30 days. The day and bars go in as one block of bytes: the day
+    /// (Int32), then for each symbol its UTF-8 name, a 0 and the bar.
+    static func snapshot(asOf: Day, latestBars: [(String, Bar)], news: [NewsItem]) -> String {
         var hasher = SHA256()
-        func add(_ text: String) { hasher.update(data: Data(text.utf8)); hasher.update(data: Data([0])) }
-        add(feed.asOf.iso)
-        for symbol in symbols.sorted() {
-            if let bar = (try? feed.latestBar(symbol)) ?? nil {
-                add("\(symbol) \(bar.day) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume)")
+        let size = latestBars.reduce(4) { $0 + $1.0.utf8.count + 1 + BarBytes.size }
+        var bytes = [UInt8](repeating: 0, count: size)
+        bytes.withUnsafeMutableBytes { buffer in
+            buffer.storeBytes(of: asOf.daysSinceEpoch.littleEndian, toByteOffset: 0, as: Int32.self)
+            var offset = 4
+            for (symbol, bar) in latestBars {
+                for byte in symbol.utf8 {
+                    buffer[offset] = byte
+                    offset += 1
+                }
+                offset += 1                       // the 0 after the symbol
+                BarBytes.store(bar, into: buffer, at: offset)
+                offset += BarBytes.size
             }
         }
-        if let news = try? feed.news(since: feed.asOf.advanced(by: -30)) {
-            for item in news { add("\(item.day) \(item.text)") }
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        for item in news {
+            hasher.update(data: Data("\(item.day) \(item.text)".utf8))
+            hasher.update(data: Data([0]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { text in
+            var i = 0
+            for byte in digest {
+                text[i] = hexDigits[Int(byte >> 4)]
+                text[i + 1] = hexDigits[Int(byte & 15)]
+                i += 2
+            }
+            return i
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
+/// A bar's fields as digest bytes: day (Int32), open, high, low, close, volume (IEEE-754 bits), little-endian.
+enum BarBytes {
+    static let size = 4 + 5 * 8
+
+    /// Writes `bar` at `offset` (which must leave ``size`` bytes).
+    static func store(_ bar: Bar, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        buffer.storeBytes(of: bar.day.daysSinceEpoch.littleEndian, toByteOffset: offset, as: Int32.self)
+        buffer.storeBytes(of: bar.open.bitPattern.littleEndian, toByteOffset: offset + 4, as: UInt64.self)
+        buffer.storeBytes(of: bar.high.bitPattern.littleEndian, toByteOffset: offset + 12, as: UInt64.self)
+        buffer.storeBytes(of: bar.low.bitPattern.littleEndian, toByteOffset: offset + 20, as: UInt64.self)
+        buffer.storeBytes(of: bar.close.bitPattern.littleEndian, toByteOffset: offset + 28, as: UInt64.self)
+        buffer.storeBytes(of: bar.volume.bitPattern.littleEndian, toByteOffset: offset + 36, as: UInt64.self)
     }
 }

@@ -54,13 +54,14 @@ public struct EqualWeightDesk: DeskPolicy {
 
 /// The built-in rule desks, by name.
 public enum RuleDesks {
-    public static let names = ["buy-and-hold", "equal-weight", "equal-weight-weekly", "equal-weight-quarterly", "equal-weight-decision", "benchmark"]
+    public static let names = ["buy-and-hold", "equal-weight", "equal-weight-weekly", "equal-weight-quarterly", "equal-weight-decision", "benchmark", "sma-cross"]
 
     /// A rule desk by name, or nil when the name is not a built-in rule desk.
     public static func named(_ name: String, scenario: Scenario) -> (any DeskPolicy)? {
         switch name {
         case "buy-and-hold": return BuyAndHoldDesk()
         case "benchmark": return BenchmarkDesk()
+        case "sma-cross": return SMACrossDesk(signal: .fastVersusSlow(fast: 10, slow: 30), stake: 100)
         case "equal-weight": return EqualWeightDesk(period: .monthly)
         case "equal-weight-weekly": return EqualWeightDesk(period: .weekly)
         case "equal-weight-quarterly": return EqualWeightDesk(period: .quarterly)

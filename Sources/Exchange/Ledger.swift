@@ -7,7 +7,8 @@ public struct Position: Sendable, Hashable, Codable {
     public var quantity: Double
     /// Average price of the shares currently held (0 when flat).
     public var averageCost: Double
-    /// Profit realised by closing shares, before commissions.
+    /// Profit realised by closing shares of this symbol since the start of the run (including earlier
+    /// positions in it that went flat), before commissions.
     public var realizedPnL: Double
     /// The latest mark (close) used to value the position.
     public var lastPrice: Double
@@ -49,10 +50,19 @@ public struct CashMovement: Sendable, Hashable, Codable {
 }
 
 /// The book: cash and positions, marked to market, where every cash change has a recorded cause.
+///
+/// Identities that hold after every call (tests check them over whole scenarios):
+/// - `cash == initialCash + Σ movements` (trades, commissions, borrow fees; nothing else moves cash);
+/// - `equity == cash + Σ quantity × lastPrice`;
+/// - `equity − initialCash == realizedPnL + unrealizedPnL − totalCommission − totalBorrowFees`.
 public struct Ledger: Sendable, Hashable {
     public let initialCash: Double
     public private(set) var cash: Double
+    /// Open positions by symbol (a position that goes flat leaves; its realised P&L is kept and comes back
+    /// with the symbol's next position).
     public private(set) var positions: [String: Position] = [:]
+    /// Realised P&L of symbols with no open position.
+    public private(set) var realizedPnLOfClosed: [String: Double] = [:]
     /// Cash changes since the last call to ``takeMovements()``.
     public private(set) var pendingMovements: [CashMovement] = []
     /// Commission, slippage and borrow fees paid since the start.
@@ -76,7 +86,8 @@ public struct Ledger: Sendable, Hashable {
 
     /// Books a fill: moves cash, updates the position's quantity, average cost and realised P&L.
     public mutating func apply(_ fill: Fill) {
-        var position = positions[fill.symbol] ?? Position(symbol: fill.symbol, lastPrice: fill.price)
+        var position = positions[fill.symbol]
+            ?? Position(symbol: fill.symbol, realizedPnL: realizedPnLOfClosed.removeValue(forKey: fill.symbol) ?? 0, lastPrice: fill.price)
         let signed = fill.side.sign * fill.quantity
         let old = position.quantity
         let new = old + signed
@@ -95,7 +106,12 @@ public struct Ledger: Sendable, Hashable {
         }
         position.quantity = abs(new) < 1e-12 ? 0 : new
         if position.lastPrice == 0 { position.lastPrice = fill.price }
-        positions[fill.symbol] = position
+        if position.quantity == 0 {
+            positions[fill.symbol] = nil
+            realizedPnLOfClosed[fill.symbol] = position.realizedPnL
+        } else {
+            positions[fill.symbol] = position
+        }
 
         let tradeCash = -signed * fill.price
         cash += tradeCash
@@ -115,6 +131,25 @@ public struct Ledger: Sendable, Hashable {
         }
     }
 
+    /// Marks every position at the close of its bar in `bars` (symbols without a bar keep their last mark).
+    public mutating func mark(_ bars: [String: Bar]) {
+        var index = positions.startIndex
+        while index != positions.endIndex {
+            if let bar = bars[positions.keys[index]] { positions.values[index].lastPrice = bar.close }
+            positions.formIndex(after: &index)
+        }
+    }
+
+    /// Realised P&L of `symbol`, open or not, before commissions and fees.
+    public func realizedPnL(of symbol: String) -> Double { positions[symbol]?.realizedPnL ?? realizedPnLOfClosed[symbol] ?? 0 }
+
+    /// Profit realised by closing shares, over all symbols, before commissions and fees.
+    public var realizedPnL: Double {
+        positions.values.reduce(0) { $0 + $1.realizedPnL } + realizedPnLOfClosed.values.reduce(0, +)
+    }
+    /// Profit of the open positions at their last marks against their average cost.
+    public var unrealizedPnL: Double { positions.values.reduce(0) { $0 + $1.unrealizedPnL } }
+
     /// Charges one session's borrow fee on short positions: value × bps / 10 000 / 252.
     public mutating func chargeBorrow(day: Day, annualBps: Double) {
         guard annualBps > 0 else { return }
@@ -132,8 +167,8 @@ public struct Ledger: Sendable, Hashable {
         return pendingMovements
     }
 
-    /// Positions with non-zero quantity, sorted by symbol.
+    /// Open positions, sorted by symbol.
     public var openPositions: [Position] {
-        positions.values.filter { $0.quantity != 0 }.sorted { $0.symbol < $1.symbol }
+        positions.values.sorted { $0.symbol < $1.symbol }
     }
 }

@@ -57,6 +57,127 @@ public enum TimeInForce: String, Sendable, Hashable, Codable {
     case gtc
 }
 
+/// The four ways an order's price can be set, as agents and the journal name them.
+public enum OrderType: String, Sendable, Hashable, Codable, CaseIterable {
+    case market, limit, stop
+    case stopLimit = "stop_limit"
+}
+
+extension OrderKind {
+    public var type: OrderType {
+        switch self {
+        case .market: return .market
+        case .limit: return .limit
+        case .stop: return .stop
+        case .stopLimit: return .stopLimit
+        }
+    }
+}
+
+/// An order as an agent or a tool writes it, before validation: the wire form of ``OrderRequest``.
+///
+/// Its JSON uses snake_case keys: `symbol`, `side`, `quantity`, `type`, `limit_price`, `stop_price`,
+/// `time_in_force` (default `day`), `tag`. A ticket can say things a typed ``OrderRequest`` cannot (a
+/// price on a market order, a limit order without one); ``MockExchange/submit(ticket:on:lastClose:)``
+/// turns those into journalled rejections with a reason, never a crash.
+public struct OrderTicket: Sendable, Hashable, Codable {
+    public var symbol: String
+    public var side: Side
+    public var quantity: Double
+    public var type: OrderType
+    public var limitPrice: Double?
+    public var stopPrice: Double?
+    public var timeInForce: TimeInForce?
+    public var tag: String?
+
+    public init(symbol: String, side: Side, quantity: Double, type: OrderType = .market, limitPrice: Double? = nil, stopPrice: Double? = nil,
+                timeInForce: TimeInForce? = nil, tag: String? = nil) {
+        self.symbol = symbol
+        self.side = side
+        self.quantity = quantity
+        self.type = type
+        self.limitPrice = limitPrice
+        self.stopPrice = stopPrice
+        self.timeInForce = timeInForce
+        self.tag = tag
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case symbol, side, quantity, type, tag
+        case limitPrice = "limit_price"
+        case stopPrice = "stop_price"
+        case timeInForce = "time_in_force"
+    }
+
+    /// The typed request this ticket asks for, or why it is malformed (prices that do not match the type).
+    public func request() -> Result<OrderRequest, OrderRejection> {
+        func make(_ kind: OrderKind) -> Result<OrderRequest, OrderRejection> {
+            .success(OrderRequest(symbol: symbol, side: side, quantity: quantity, kind: kind, timeInForce: timeInForce ?? .day, tag: tag))
+        }
+        switch type {
+        case .market:
+            if let limitPrice {
+                return .failure(.malformed("a market order takes no price (limit_price \(limitPrice) was given); send a limit order to bound the price"))
+            }
+            if let stopPrice {
+                return .failure(.malformed("a market order takes no price (stop_price \(stopPrice) was given); send a stop order to trigger at a price"))
+            }
+            return make(.market)
+        case .limit:
+            guard let limitPrice else { return .failure(.malformed("a limit order needs a limit_price")) }
+            if let stopPrice { return .failure(.malformed("a limit order takes no stop_price (\(stopPrice) was given); use type stop_limit")) }
+            return make(.limit(price: limitPrice))
+        case .stop:
+            guard let stopPrice else { return .failure(.malformed("a stop order needs a stop_price")) }
+            if let limitPrice { return .failure(.malformed("a stop order takes no limit_price (\(limitPrice) was given); use type stop_limit")) }
+            return make(.stop(trigger: stopPrice))
+        case .stopLimit:
+            guard let stopPrice, let limitPrice else { return .failure(.malformed("a stop_limit order needs both a stop_price and a limit_price")) }
+            return make(.stopLimit(trigger: stopPrice, limit: limitPrice))
+        }
+    }
+
+    /// The request recorded for a ticket that was rejected as malformed: its type, with a missing price recorded as 0.
+    var recordedRequest: OrderRequest {
+        let kind: OrderKind
+        switch type {
+        case .market: kind = .market
+        case .limit: kind = .limit(price: limitPrice ?? 0)
+        case .stop: kind = .stop(trigger: stopPrice ?? 0)
+        case .stopLimit: kind = .stopLimit(trigger: stopPrice ?? 0, limit: limitPrice ?? 0)
+        }
+        return OrderRequest(symbol: symbol, side: side, quantity: quantity, kind: kind, timeInForce: timeInForce ?? .day, tag: tag)
+    }
+}
+
+/// Why the exchange refused an order. Its ``reason`` is what the journal's `rejected` event says.
+public struct OrderRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The rule that refused the order, for tests and tallies (the reason is for people).
+    public enum Rule: String, Sendable, Hashable, Codable, CaseIterable {
+        case unknownSymbol = "unknown_symbol"
+        case invalidQuantity = "invalid_quantity"
+        case fractionalQuantity = "fractional_quantity"
+        case malformed
+        case invalidPrice = "invalid_price"
+        case afterScenarioEnd = "after_scenario_end"
+        case shortSale = "short_sale"
+        case insufficientCash = "insufficient_cash"
+        case notOpen = "not_open"
+        case replacementMismatch = "replacement_mismatch"
+    }
+    public var rule: Rule
+    public var reason: String
+
+    public init(_ rule: Rule, _ reason: String) {
+        self.rule = rule
+        self.reason = reason
+    }
+
+    static func malformed(_ reason: String) -> OrderRejection { OrderRejection(.malformed, reason) }
+
+    public var description: String { reason }
+}
+
 /// What a trader asks the exchange to do.
 public struct OrderRequest: Sendable, Hashable, Codable {
     public var symbol: String
@@ -85,6 +206,8 @@ public enum OrderStatus: String, Sendable, Hashable, Codable {
     case cancelled
     case expired
     case rejected
+    /// Cancelled and superseded by another order in one atomic step (see ``MockExchange/replace(_:with:on:lastClose:)``).
+    case replaced
 
     public var isOpen: Bool { self == .accepted || self == .partiallyFilled }
 }

@@ -82,15 +82,50 @@ public struct PointInTimeFeed: MarketFeed {
     public let asOf: Day
     let data: MarketData
     public let symbols: [String]
+    /// The series of ``symbols``: one lookup answers both "is it visible" and "where are its bars".
+    private let visible: [String: BarSeries]
 
     public init(data: MarketData, asOf: Day, symbols: [String]? = nil) {
+        self.init(data: data, asOf: asOf, symbols: symbols ?? data.series.keys.sorted(), visible: Self.visible(data, symbols))
+    }
+
+    private init(data: MarketData, asOf: Day, symbols: [String], visible: [String: BarSeries]) {
         self.data = data
         self.asOf = asOf
-        self.symbols = symbols ?? data.series.keys.sorted()
+        self.symbols = symbols
+        self.visible = visible
+    }
+
+    private static func visible(_ data: MarketData, _ symbols: [String]?) -> [String: BarSeries] {
+        guard let symbols else { return data.series }
+        var visible: [String: BarSeries] = [:]
+        visible.reserveCapacity(symbols.count)
+        for symbol in symbols { if let series = data.series[symbol] { visible[symbol] = series } }
+        return visible
+    }
+
+    /// Feeds over the same data and symbols at successive decision times, prepared once for a whole
+    /// replay. Whoever holds a source can open a feed at any date, so only the simulator keeps one;
+    /// agents get feeds.
+    public struct Source: Sendable {
+        public let data: MarketData
+        public let symbols: [String]
+        private let visible: [String: BarSeries]
+
+        public init(data: MarketData, symbols: [String]? = nil) {
+            self.data = data
+            self.symbols = symbols ?? data.series.keys.sorted()
+            self.visible = PointInTimeFeed.visible(data, symbols)
+        }
+
+        /// The feed as of the close of `day`.
+        public func feed(asOf day: Day) -> PointInTimeFeed {
+            PointInTimeFeed(data: data, asOf: day, symbols: symbols, visible: visible)
+        }
     }
 
     private func series(_ symbol: String) throws -> BarSeries {
-        guard symbols.contains(symbol), let series = data.series[symbol] else {
+        guard let series = visible[symbol] else {
             throw FeedError(kind: .unknownSymbol, message: "no data for symbol '\(symbol)'; known: \(symbols.joined(separator: ", "))")
         }
         return series
@@ -114,6 +149,28 @@ public struct PointInTimeFeed: MarketFeed {
         return series.bars[max(0, end - count + 1)...end]
     }
 
+    /// The bars of `symbol` that follow the first `count` of its history, up to ``asOf``: what is new
+    /// to a reader that has already read `count` bars (for indicators updated one bar at a time). Costs
+    /// in proportion to the bars returned, not to the length of the history.
+    public func bars(_ symbol: String, after count: Int) throws -> ArraySlice<Bar> {
+        let bars = try series(symbol).bars
+        let start = min(max(count, 0), bars.count)
+        var end = start
+        var step = 1
+        // Gallop forward to a bar after the close, then search back within the last step.
+        while end < bars.count, bars[end].day <= asOf {
+            end = min(end + step, bars.count)
+            step *= 2
+        }
+        var low = max(start, end - step / 2), high = end
+        while low < high {
+            let mid = (low + high) / 2
+            if bars[mid].day <= asOf { low = mid + 1 } else { high = mid }
+        }
+        return bars[start..<low]
+    }
+
+    /// Bars of `symbol` dated within `from...to`; `to` must not pass ``asOf``.
     public func bars(_ symbol: String, from: Day, to: Day) throws -> ArraySlice<Bar> {
         try refuseFuture(to, "bars of \(symbol)")
         guard from <= to else { throw FeedError(kind: .invalidRequest, message: "bars of \(symbol): from \(from) is after to \(to)") }

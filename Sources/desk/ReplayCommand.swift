@@ -16,11 +16,13 @@ struct ReplayCommand: AsyncParsableCommand {
             DESK is a built-in rule desk (\(RuleDesks.names.joined(separator: ", "))), the name of a desk file in \
             scenarios/desks (default, macro), or a path to one. Agent desks think with --model (default: the desk \
             file's model, else smollm2).
+            Without a scenario, --data FILE (repeatable) replays daily-bar files with a rule desk, e.g.
+              desk replay --data a.csv --data b.csv --strategy sma-cross --fast 10 --slow 30 --stake 100 --json
             """
     )
 
-    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name.", valueName: "scenario"))
-    var scenario: String
+    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name (or use --data).", valueName: "scenario"))
+    var scenario: String?
 
     @Option(help: ArgumentHelp("The desk to run: a rule desk, a desk file name (scenarios/desks) or path.", valueName: "name"))
     var desk: String?
@@ -39,11 +41,17 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
+    @OptionGroup(title: "Replaying bar files without a scenario (--data)") var dataMode: ReplayDataMode
+
     func run() async throws {
         try await reportingErrors { try await replay() }
     }
 
     private func replay() async throws {
+        if dataMode.isActive { return try await dataMode.replay(self) }
+        guard let scenario else {
+            throw InputError(file: "desk replay", problem: "no scenario was given", remedy: "name a scenario file (or a bundled one such as covid-crash-2020), or replay bar files with --data FILE")
+        }
         do {
             let path = try ScenarioLocator.resolve(scenario)
             let scenario = try ScenarioFile.load(path: path)
@@ -69,7 +77,7 @@ struct ReplayCommand: AsyncParsableCommand {
                                         run: outcome.run, equity: equity, fills: outcome.summary.fills,
                                         agents: isAgentDesk ? try journal.agentUsage(of: outcome.run) : nil,
                                         models: policy.models)
-            print(json ? summary.json.compactText : summary.text)
+            print(try dataMode.render(summary, journal: journal, json: json))
         }
     }
 }
