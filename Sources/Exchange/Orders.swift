@@ -102,11 +102,52 @@ public struct OrderTicket: Sendable, Hashable, Codable {
         self.tag = tag
     }
 
-    enum CodingKeys: String, CodingKey {
-        case symbol, side, quantity, type, tag
-        case limitPrice = "limit_price"
-        case stopPrice = "stop_price"
-        case timeInForce = "time_in_force"
+    /// The ticket of an order request (the wire form of what the request says).
+    public init(_ request: OrderRequest) {
+        let type: OrderType
+        switch request.kind {
+        case .market: type = .market
+        case .limit: type = .limit
+        case .stop: type = .stop
+        case .stopLimit: type = .stopLimit
+        }
+        self.init(symbol: request.symbol, side: request.side, quantity: request.quantity, type: type, limitPrice: request.kind.limitPrice,
+                  stopPrice: request.kind.triggerPrice, timeInForce: request.timeInForce, tag: request.tag)
+    }
+
+    /// Keys are written in snake_case. They are read in snake_case or camelCase, so a ticket decodes the
+    /// same under a plain decoder and under one that converts keys from snake_case first.
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ stringValue: String) { self.stringValue = stringValue }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        func key(_ snake: String, _ camel: String) -> Key { container.contains(Key(snake)) ? Key(snake) : Key(camel) }
+        symbol = try container.decode(String.self, forKey: Key("symbol"))
+        side = try container.decode(Side.self, forKey: Key("side"))
+        quantity = try container.decode(Double.self, forKey: Key("quantity"))
+        type = try container.decodeIfPresent(OrderType.self, forKey: Key("type")) ?? .market
+        limitPrice = try container.decodeIfPresent(Double.self, forKey: key("limit_price", "limitPrice"))
+        stopPrice = try container.decodeIfPresent(Double.self, forKey: key("stop_price", "stopPrice"))
+        timeInForce = try container.decodeIfPresent(TimeInForce.self, forKey: key("time_in_force", "timeInForce"))
+        tag = try container.decodeIfPresent(String.self, forKey: Key("tag"))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(symbol, forKey: Key("symbol"))
+        try container.encode(side, forKey: Key("side"))
+        try container.encode(quantity, forKey: Key("quantity"))
+        try container.encode(type, forKey: Key("type"))
+        try container.encodeIfPresent(limitPrice, forKey: Key("limit_price"))
+        try container.encodeIfPresent(stopPrice, forKey: Key("stop_price"))
+        try container.encodeIfPresent(timeInForce, forKey: Key("time_in_force"))
+        try container.encodeIfPresent(tag, forKey: Key("tag"))
     }
 
     /// The typed request this ticket asks for, or why it is malformed (prices that do not match the type).

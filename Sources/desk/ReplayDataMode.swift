@@ -103,7 +103,7 @@ struct ReplayDataMode: ParsableArguments {
         let policy = try makePolicy(symbols: scenario.tradableSymbols, deskName: strategy ?? command.desk)
         let journal = try command.journalOptions.open()
         let pace = try command.pace.map(DurationParser.parse)
-        let progress = Terminal.stderrIsTTY && !command.json ? ReplayCommand.progressLine(scenario.name) : nil
+        let progress = Terminal.stderrIsTTY && !command.json ? ProgressBar.reporter(scenario.name, showsModel: false) : nil
         let options = ReplayOptions(seed: command.seed, codeVersion: DeskVersion.current, pace: pace, progress: progress,
                                     recordedOptions: recordedOptions(policy: policy))
         let outcome = try await Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options).run()

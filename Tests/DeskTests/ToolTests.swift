@@ -105,13 +105,18 @@ import Testing
     @Test func theOrderAPIQueuesForTheOrchestratorAndChecksItsInput() async throws {
         let open = Order(id: OrderID(7), request: OrderRequest(symbol: "A", side: .buy, quantity: 10), submittedOn: AgentMarket.days[4])
         let ctx = context(book: BookView(cash: 100_000, equity: 100_000, positions: [:], openOrders: [open]))
-        let ticket = try await SubmitOrderTool().run(OrderTicket(symbol: "A", side: "buy", quantity: 5, type: "limit", limitPrice: 54), context: ctx)
-        #expect(ticket.ticket == 1)
-        await #expect(throws: ToolCallError.self) {
-            _ = try await SubmitOrderTool().run(OrderTicket(symbol: "A", side: "buy", quantity: 5, type: "limit"), context: ctx)
+        // Through the tool's JSON path, as an agent's action reaches it: snake_case keys, prices kept.
+        let submit = AnyTool(SubmitOrderTool())
+        let ticket = try await submit.call(try JSONValue(parsing: #"{"symbol":"A","side":"buy","quantity":5,"type":"limit","limit_price":54}"#), context: ctx)
+        #expect(ticket["ticket"]?.numberValue == 1)
+        await #expect(throws: ToolCallError.self) {   // a limit order without its price
+            _ = try await SubmitOrderTool().run(OrderTicket(symbol: "A", side: .buy, quantity: 5, type: .limit), context: ctx)
         }
-        await #expect(throws: ToolCallError.self) {
-            _ = try await SubmitOrderTool().run(OrderTicket(symbol: "A", side: "hold", quantity: 5), context: ctx)
+        await #expect(throws: ToolCallError.self) {   // not a side
+            _ = try await submit.call(try JSONValue(parsing: #"{"symbol":"A","side":"hold","quantity":5}"#), context: ctx)
+        }
+        await #expect(throws: ToolCallError.self) {   // not a positive quantity
+            _ = try await SubmitOrderTool().run(OrderTicket(symbol: "A", side: .buy, quantity: -5), context: ctx)
         }
         _ = try await CancelOrderTool().run(CancelOrderTool.Input(orderId: 7), context: ctx)
         await #expect(throws: ToolCallError.self) { _ = try await CancelOrderTool().run(CancelOrderTool.Input(orderId: 8), context: ctx) }

@@ -210,8 +210,8 @@ public struct AgentDesk: DeskPolicy {
             if !fractional { quantity = min(order.quantity, max(1, quantity.rounded(.towardZero))) }
         }
         if instruction?.kind == .limit, let price = instruction?.limitPrice ?? close, price > 0 {
-            return OrderTicket(symbol: order.symbol, side: order.side.rawValue, quantity: quantity, type: "limit", limitPrice: price, tag: tag)
+            return OrderTicket(symbol: order.symbol, side: order.side, quantity: quantity, type: .limit, limitPrice: price, tag: tag)
         }
-        return OrderTicket(symbol: order.symbol, side: order.side.rawValue, quantity: quantity, type: "market", tag: tag)
+        return OrderTicket(symbol: order.symbol, side: order.side, quantity: quantity, type: .market, tag: tag)
     }
 }

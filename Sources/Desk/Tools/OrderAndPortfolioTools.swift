@@ -1,62 +1,6 @@
 import Exchange
 import Market
 
-/// An order as the order API's `submit_order` takes it.
-public struct OrderTicket: Sendable, Hashable, Codable {
-    public var symbol: String
-    /// `buy` or `sell`.
-    public var side: String
-    public var quantity: Double
-    /// `market`, `limit`, `stop` or `stop_limit`.
-    public var type: String
-    public var limitPrice: Double?
-    public var stopPrice: Double?
-    /// `day` (default) or `gtc`.
-    public var timeInForce: String?
-    /// Carried to the journal with the order.
-    public var tag: String?
-
-    public init(symbol: String, side: String, quantity: Double, type: String = "market", limitPrice: Double? = nil, stopPrice: Double? = nil,
-                timeInForce: String? = nil, tag: String? = nil) {
-        self.symbol = symbol
-        self.side = side
-        self.quantity = quantity
-        self.type = type
-        self.limitPrice = limitPrice
-        self.stopPrice = stopPrice
-        self.timeInForce = timeInForce
-        self.tag = tag
-    }
-
-    public init(_ request: OrderRequest) {
-        self.init(symbol: request.symbol, side: request.side.rawValue, quantity: request.quantity, type: request.kind.name,
-                  limitPrice: request.kind.limitPrice, stopPrice: request.kind.triggerPrice, timeInForce: request.timeInForce.rawValue,
-                  tag: request.tag)
-    }
-
-    /// The exchange's order request, or an error saying which field is wrong.
-    public func request() throws -> OrderRequest {
-        guard let side = Side(rawValue: side) else { throw ToolCallError(kind: .failed, message: "side '\(side)' is not buy or sell") }
-        guard quantity.isFinite, quantity > 0 else { throw ToolCallError(kind: .failed, message: "quantity \(quantity) is not a positive number") }
-        guard let timeInForce = TimeInForce(rawValue: timeInForce ?? "day") else {
-            throw ToolCallError(kind: .failed, message: "time_in_force '\(self.timeInForce ?? "")' is not day or gtc")
-        }
-        func price(_ value: Double?, _ field: String) throws -> Double {
-            guard let value, value.isFinite, value > 0 else { throw ToolCallError(kind: .failed, message: "a \(type) order needs a positive \(field)") }
-            return value
-        }
-        let kind: OrderKind
-        switch type {
-        case "market": kind = .market
-        case "limit": kind = .limit(price: try price(limitPrice, "limit_price"))
-        case "stop": kind = .stop(trigger: try price(stopPrice, "stop_price"))
-        case "stop_limit": kind = .stopLimit(trigger: try price(stopPrice, "stop_price"), limit: try price(limitPrice, "limit_price"))
-        default: throw ToolCallError(kind: .failed, message: "type '\(type)' is not market, limit, stop or stop_limit")
-        }
-        return OrderRequest(symbol: symbol, side: side, quantity: quantity, kind: kind, timeInForce: timeInForce, tag: tag)
-    }
-}
-
 /// `submit_order`: queues an order. The orchestrator checks it against the plan and the risk
 /// limits after the decision and sends it to the exchange, which fills it from the next session.
 public struct SubmitOrderTool: Tool {
@@ -70,7 +14,14 @@ public struct SubmitOrderTool: Tool {
     public init() {}
 
     public func run(_ input: OrderTicket, context: ToolContext) async throws -> Output {
-        let request = try input.request()
+        let request: OrderRequest
+        switch input.request() {
+        case let .success(valid): request = valid
+        case let .failure(rejection): throw ToolCallError(kind: .failed, message: rejection.reason)
+        }
+        guard request.quantity.isFinite, request.quantity > 0 else {
+            throw ToolCallError(kind: .failed, message: "quantity \(request.quantity) is not a positive number")
+        }
         let ticket = await context.blotter.queue(request)
         return Output(ticket: ticket, status: "queued: risk checks, then the exchange after the close")
     }
