@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Desk", targets: ["Desk"]),
         .library(name: "Analytics", targets: ["Analytics"]),
         .library(name: "DeskTesting", targets: ["DeskTesting"]),
+        .library(name: "LocalLM", targets: ["LocalLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -26,6 +27,10 @@ let package = Package(
         .target(name: "InputFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The language-model contract: messages, settings, completions, usage. No engine here.
         .target(name: "LanguageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Hot loops of the local model in C, optimised in every configuration (debug Swift is too slow for them).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-Wall"])]),
+        // The in-process GGUF engine: reader, tokenizer, chat templates, transformer, sampler, `LocalModel`.
+        .target(name: "LocalLM", dependencies: ["LanguageModel", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         // Instruments, bars, calendar, news, scenarios, the point-in-time feed, indicators.
         .target(name: "Market", dependencies: ["InputFiles"]),
         // The mock order API: orders, fills, costs, the portfolio ledger.
@@ -48,7 +53,7 @@ let package = Package(
         .target(name: "DeskTesting", dependencies: ["LanguageModel", "Desk", "JournalRecords", "Market", "Exchange"]),
         // The command line: wires the concrete journal and models into the desk.
         .executableTarget(name: "desk", dependencies: [
-            "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
+            "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics", "LocalLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
+        .testTarget(name: "LocalLMTests", dependencies: ["LocalLM", "CKernels", "LanguageModel", "DeskTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
     ]
 )
