@@ -256,9 +256,10 @@ public struct Tokenizer: Sendable {
     /// The text of a token sequence (control tokens omitted unless `special`).
     public func decode(_ ids: [Int], special: Bool = false) -> String {
         var bytes: [UInt8] = []
-        for (i, id) in ids.enumerated() {
+        for id in ids {
             var piece = self.bytes(of: id, special: special)
-            if i == 0, kind == .sentencePiece, addSpacePrefix, piece.first == 0x20 { piece.removeFirst() }
+            // SentencePiece adds a space before the text; the first piece gives it back.
+            if bytes.isEmpty, kind == .sentencePiece, addSpacePrefix, piece.first == 0x20 { piece.removeFirst() }
             bytes += piece
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -52,24 +52,27 @@ enum Oracle {
         #expect(ModelStore.defaultSHA256 == Oracle.file.model_sha256)
     }
 
-    @Test(arguments: Array(Oracle.file.tokenizer_cases.enumerated()))
-    func tokenizerMatchesLlamaCpp(_ item: (offset: Int, element: Oracle.TokenizerCase)) throws {
+    @Test(arguments: Oracle.file.tokenizer_cases.indices)
+    func tokenizerMatchesLlamaCpp(_ index: Int) throws {
         let model = try Oracle.loadedModel()
-        let ids = model.tokenizer.encode(item.element.text)
-        #expect(ids == item.element.token_ids, "tokenizer case \(item.offset + 1): \(item.element.text.debugDescription)")
-        #expect(model.tokenizer.decode(ids) == item.element.text, "decoding round-trips")
+        let c = Oracle.file.tokenizer_cases[index]
+        let ids = model.tokenizer.encode(c.text)
+        #expect(ids == c.token_ids, "tokenizer case \(index + 1): \(c.text.debugDescription)")
+        #expect(model.tokenizer.decode(ids) == c.text, "decoding round-trips")
     }
 
-    @Test(arguments: Array(Oracle.file.generation_cases.enumerated()))
-    func promptTokensMatchLlamaCpp(_ item: (offset: Int, element: Oracle.GenerationCase)) throws {
+    @Test(arguments: Oracle.file.generation_cases.indices)
+    func promptTokensMatchLlamaCpp(_ index: Int) throws {
         let model = try Oracle.loadedModel()
+        let item = (offset: index, element: Oracle.file.generation_cases[index])
         let ids = model.tokenizer.encode(item.element.prompt, parseSpecial: true, addSpecial: true)
         #expect(ids == item.element.prompt_token_ids, "generation case \(item.offset + 1)")
     }
 
-    @Test(arguments: Array(Oracle.file.generation_cases.enumerated()))
-    func firstLogitsAgreeWithinFiveHundredths(_ item: (offset: Int, element: Oracle.GenerationCase)) async throws {
+    @Test(arguments: Oracle.file.generation_cases.indices)
+    func firstLogitsAgreeWithinFiveHundredths(_ index: Int) async throws {
         let model = try Oracle.loadedModel()
+        let item = (offset: index, element: Oracle.file.generation_cases[index])
         let logits = await model.logits(after: item.element.prompt_token_ids)
         for expected in item.element.first_top5 {
             let got = Double(logits[expected.id])
@@ -79,9 +82,10 @@ enum Oracle {
         #expect(top == item.element.first_top5[0].id)
     }
 
-    @Test(arguments: Array(Oracle.file.generation_cases.enumerated()))
-    func greedyContinuationMatchesLlamaCppTokenForToken(_ item: (offset: Int, element: Oracle.GenerationCase)) async throws {
+    @Test(arguments: Oracle.file.generation_cases.indices)
+    func greedyContinuationMatchesLlamaCppTokenForToken(_ index: Int) async throws {
         let model = try Oracle.loadedModel()
+        let item = (offset: index, element: Oracle.file.generation_cases[index])
         let result = try await model.generate(promptTokens: item.element.prompt_token_ids,
                                               sampling: SamplingSettings(maxTokens: 48, temperature: 0))
         #expect(result.tokenIDs == item.element.greedy_token_ids, "generation case \(item.offset + 1)")
