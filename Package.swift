@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "LocalLMTests", dependencies: ["LocalLM", "CKernels", "LanguageModel", "DeskTesting"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk", "LocalLM"]),
     ]
 )
 

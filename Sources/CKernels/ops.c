@@ -36,14 +36,18 @@ void ck_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t
             const int64_t a = neox ? i0 / 2 : i0;
             const int64_t b = neox ? i0 / 2 + n_rot / 2 : i0 + 1;
             const float x0 = v[a], x1 = v[b];
-            v[a] = x0 * c - x1 * s;
-            v[b] = x0 * s + x1 * c;
+            // Fused as llama.cpp's build contracts these expressions.
+            v[a] = fmaf(x0, c, -(x1 * s));
+            v[b] = fmaf(x1, c, x0 * s);
         }
     }
     if (cache != cs) free(cache);
 }
 
 void ck_swiglu(float *gate, const float *up, int64_t n) {
+#if CK_X86
+    if (ck_use_avx2()) { ck_swiglu_avx2(gate, up, n); return; }
+#endif
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
         gate[i] = g / (1.0f + expf(-g)) * up[i];
@@ -82,6 +86,9 @@ void ck_sort_descending(const float *x, int64_t n, int32_t *order) {
 }
 
 double ck_softmax(float *x, int64_t n) {
+#if CK_X86
+    if (ck_use_avx2()) return ck_softmax_avx2(x, n);
+#endif
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) max = fmaxf(max, x[i]);
     double sum = 0;
@@ -95,41 +102,48 @@ double ck_softmax(float *x, int64_t n) {
     return sum;
 }
 
-static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b) {
+static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int batched) {
 #if CK_X86
-    if (ck_use_avx2()) return ck_dot_f16_avx2(n, a, b);
+    if (ck_use_avx2()) return batched ? ck_dot_f16_gemm_avx2(n, a, b) : ck_dot_f16_vec_avx2(n, a, b);
 #endif
+    (void)batched;
     float sum = 0;
     for (int64_t i = 0; i < n; i++) sum += ck_f16_to_f32(a[i]) * ck_f16_to_f32(b[i]);
     return sum;
 }
 
-static void axpy_f16(int64_t n, float a, const uint16_t *v, float *y) {
-#if CK_X86
-    if (ck_use_avx2()) { ck_axpy_f16_avx2(n, a, v, y); return; }
-#endif
-    for (int64_t i = 0; i < n; i++) y[i] += a * ck_f16_to_f32(v[i]);
-}
-
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
-                  float *scores, float *out) {
+                  int batched, float *scores, float *out) {
     const int64_t group = n_head / n_kv_head;
+    const int64_t n_pad = (n_past + 15) / 16 * 16;
     uint16_t qh[1024];
     uint16_t *q16 = head_dim <= 1024 ? qh : malloc((size_t)head_dim * 2);
+    const int lanes = batched ? 16 : 64;
+    float *acc = malloc((size_t)(lanes * head_dim) * sizeof(float));
     for (int64_t h = 0; h < n_head; h++) {
         const int64_t kvh = h / group;
         ck_f32_to_f16_row(q + h * head_dim, q16, head_dim);
         for (int64_t j = 0; j < n_past; j++) {
-            scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16) * scale;
+            scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16, batched) * scale;
         }
-        ck_softmax(scores, n_past);
+        // Masked positions up to a multiple of sixteen, as in a padded cache row: they weigh exactly zero.
+        for (int64_t j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
+        ck_softmax(scores, n_pad);
+        for (int64_t j = 0; j < n_past; j++) scores[j] = ck_f16_to_f32(ck_f32_to_f16(scores[j]));
         float *o = out + h * head_dim;
+#if CK_X86
+        if (ck_use_avx2()) {
+            ck_weighted_values_avx2(n_past, scores, v_cache + kvh * head_dim, kv_stride, head_dim, lanes, acc, o);
+            continue;
+        }
+#endif
         memset(o, 0, (size_t)head_dim * sizeof(float));
         for (int64_t j = 0; j < n_past; j++) {
-            const float p = getenv("CK_F32_P") ? scores[j] : ck_f16_to_f32(ck_f32_to_f16(scores[j]));
-            axpy_f16(head_dim, p, v_cache + j * kv_stride + kvh * head_dim, o);
+            const uint16_t *v = v_cache + j * kv_stride + kvh * head_dim;
+            for (int64_t d = 0; d < head_dim; d++) o[d] += scores[j] * ck_f16_to_f32(v[d]);
         }
     }
+    free(acc);
     if (q16 != qh) free(q16);
 }

@@ -9,7 +9,21 @@
 
 // MARK: Half precision
 
+static float f16_table[65536];
+static int f16_table_ready = 0;
+
+static float f16_to_f32_compute(uint16_t h);
+
 float ck_f16_to_f32(uint16_t h) {
+    if (!__atomic_load_n(&f16_table_ready, __ATOMIC_ACQUIRE)) {
+        // Racing initialisers write identical values; the release store publishes them.
+        for (uint32_t i = 0; i < 65536; i++) f16_table[i] = f16_to_f32_compute((uint16_t)i);
+        __atomic_store_n(&f16_table_ready, 1, __ATOMIC_RELEASE);
+    }
+    return f16_table[h];
+}
+
+static float f16_to_f32_compute(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1F;
     uint32_t mant = h & 0x3FF;
@@ -554,19 +568,6 @@ enum { ROW_TILE = 16 };
 
 void ck_matmul(int type, const void *w, size_t row_stride, int64_t rows, int64_t cols,
                const float *x, int64_t batch, float *y) {
-    if (getenv("CK_FLOAT_ACT")) {
-        float *row = malloc((size_t)cols * sizeof(float));
-        for (int64_t r = 0; r < rows; r++) {
-            ck_dequantize_row(type, (const uint8_t *)w + r * row_stride, row, cols);
-            for (int64_t b = 0; b < batch; b++) {
-                double sum = 0;
-                for (int64_t c = 0; c < cols; c++) sum += row[c] * x[b * cols + c];
-                y[b * rows + r] = (float)sum;
-            }
-        }
-        free(row);
-        return;
-    }
     const int dt = ck_dot_type(type);
     const size_t xq_bytes = ck_row_bytes(dt, cols);
     uint8_t *xq = malloc(xq_bytes * (size_t)batch + 64);
@@ -575,7 +576,26 @@ void ck_matmul(int type, const void *w, size_t row_stride, int64_t rows, int64_t
     // Tiles of weight rows stay in cache while every activation row passes over them.
     for (int64_t r0 = 0; r0 < rows; r0 += ROW_TILE) {
         const int64_t r1 = r0 + ROW_TILE < rows ? r0 + ROW_TILE : rows;
-        for (int64_t b = 0; b < batch; b++) {
+        int64_t b = 0;
+#if CK_X86
+        // Four activation rows per pass over a weight row: each block is unpacked once.
+        void (*dot4)(int64_t, const void *, const void *, size_t, float *) = NULL;
+        if (ck_use_avx2()) {
+            if (type == CK_TYPE_Q4_1) dot4 = (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot4_q4_1_avx2;
+            if (type == CK_TYPE_Q8_0) dot4 = (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot4_q8_0_avx2;
+            if (type == CK_TYPE_Q4_0) dot4 = (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot4_q4_0_avx2;
+        }
+        if (dot4) {
+            for (; b + 4 <= batch; b += 4) {
+                for (int64_t r = r0; r < r1; r++) {
+                    float out[4];
+                    dot4(cols, wb + r * row_stride, xq + b * xq_bytes, xq_bytes, out);
+                    for (int j = 0; j < 4; j++) y[(b + j) * rows + r] = out[j];
+                }
+            }
+        }
+#endif
+        for (; b < batch; b++) {
             const uint8_t *xb = xq + b * xq_bytes;
             float *yb = y + b * rows;
             for (int64_t r = r0; r < r1; r++) yb[r] = ck_vec_dot(type, cols, wb + r * row_stride, xb);

@@ -26,6 +26,10 @@ void ck_set_simd_enabled(int enabled) { simd_enabled = enabled ? 1 : 0; }
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
+// Hardware half-to-float inside the AVX2 kernels (the portable F16() is a function call).
+#undef F16
+#define F16(h) _cvtsh_ss(h)
+
 AVX2 static inline float hsum_ps(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
     lo = _mm_add_ps(lo, hi);
@@ -125,6 +129,62 @@ AVX2 float ck_dot_q8_0_avx2(int64_t n, const block_q8_0 *w, const block_q8_0 *x)
     return hsum_ps(acc);
 }
 
+AVX2 void ck_dot4_q4_1_avx2(int64_t n, const block_q4_1 *w, const block_q8_1 *x, size_t x_stride, float *out) {
+    const block_q8_1 *xs[4];
+    for (int j = 0; j < 4; j++) xs[j] = (const block_q8_1 *)((const uint8_t *)x + j * x_stride);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float mins[4] = {0, 0, 0, 0};
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float dw = F16(w[i].d), mw = F16(w[i].m);
+        const __m256i qw = nibbles32(w[i].qs);
+        for (int j = 0; j < 4; j++) {
+            const block_q8_1 *b = xs[j] + i;
+            mins[j] += mw * F16(b->s);
+            const __m256i qx = _mm256_loadu_si256((const __m256i *)b->qs);
+            const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), ones);
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * F16(b->d)), _mm256_cvtepi32_ps(dot), acc[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++) out[j] = hsum_ps(acc[j]) + mins[j];
+}
+
+AVX2 void ck_dot4_q8_0_avx2(int64_t n, const block_q8_0 *w, const block_q8_0 *x, size_t x_stride, float *out) {
+    const block_q8_0 *xs[4];
+    for (int j = 0; j < 4; j++) xs[j] = (const block_q8_0 *)((const uint8_t *)x + j * x_stride);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float dw = F16(w[i].d);
+        const __m256i qw = _mm256_loadu_si256((const __m256i *)w[i].qs);
+        const __m256i aw = _mm256_sign_epi8(qw, qw);
+        for (int j = 0; j < 4; j++) {
+            const block_q8_0 *b = xs[j] + i;
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)b->qs), qw);
+            const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sy), _mm256_set1_epi16(1));
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * F16(b->d)), _mm256_cvtepi32_ps(dot), acc[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++) out[j] = hsum_ps(acc[j]);
+}
+
+AVX2 void ck_dot4_q4_0_avx2(int64_t n, const block_q4_0 *w, const block_q8_0 *x, size_t x_stride, float *out) {
+    const block_q8_0 *xs[4];
+    for (int j = 0; j < 4; j++) xs[j] = (const block_q8_0 *)((const uint8_t *)x + j * x_stride);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float dw = F16(w[i].d);
+        const __m256i qw = _mm256_sub_epi8(nibbles32(w[i].qs), _mm256_set1_epi8(8));
+        const __m256i aw = _mm256_sign_epi8(qw, qw);
+        for (int j = 0; j < 4; j++) {
+            const block_q8_0 *b = xs[j] + i;
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)b->qs), qw);
+            const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sy), _mm256_set1_epi16(1));
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * F16(b->d)), _mm256_cvtepi32_ps(dot), acc[j]);
+        }
+    }
+    for (int j = 0; j < 4; j++) out[j] = hsum_ps(acc[j]);
+}
+
 AVX2 float ck_dot_f16_avx2(int64_t n, const uint16_t *w, const uint16_t *x) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int64_t i = 0;
@@ -147,6 +207,144 @@ AVX2 float ck_dot_f32_avx2(int64_t n, const float *w, const float *x) {
     float sum = hsum_ps(_mm256_add_ps(a0, a1));
     for (; i < n; i++) sum += w[i] * x[i];
     return sum;
+}
+
+// The order of operations below reproduces llama.cpp's CPU backend as built for AVX-512 machines
+// (such as the one its reference outputs were recorded on), lane by lane on AVX2, so that greedy
+// decoding agrees token for token: a rounding that differs in the last bit early in the network
+// can flip an 8-bit activation code, and such flips compound over thirty layers.
+
+// exp(x) per lane: x = n ln2 + b (Cody-Waite), e^b by a degree-5 polynomial, scaled by 2^n; |n| > 192
+// saturates to 0 or infinity. (The single-precision scheme of ARM's optimized routines, in the
+// variant ggml uses with AVX-512's scalef; 2^n is built exactly from exponent bits here.)
+AVX2 static inline __m256 exp_lanes(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    const __m256 n = _mm256_sub_ps(z, shift);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.ffffecp-1f), b, _mm256_set1_ps(1.0f));
+    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, p01);
+    // 2^n for n in [-126, 127] (exact); beyond, split in two exact halves.
+    const __m256 nc = _mm256_max_ps(_mm256_min_ps(n, _mm256_set1_ps(254)), _mm256_set1_ps(-252));
+    const __m256i ni = _mm256_cvtps_epi32(nc);
+    const __m256i h1 = _mm256_srai_epi32(ni, 1);
+    const __m256i h2 = _mm256_sub_epi32(ni, h1);
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h1, _mm256_set1_epi32(127)), 23));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(h2, _mm256_set1_epi32(127)), 23));
+    const __m256 normal = _mm256_and_ps(_mm256_cmp_ps(n, _mm256_set1_ps(-126), _CMP_GE_OQ), _mm256_cmp_ps(n, _mm256_set1_ps(127), _CMP_LE_OQ));
+    const __m256 pow2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
+    const __m256 res = _mm256_blendv_ps(_mm256_mul_ps(_mm256_mul_ps(j, s1), s2), _mm256_mul_ps(j, pow2), normal);
+    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.f), n);
+    const __m256 saturate = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
+    const __m256 alt = _mm256_blendv_ps(_mm256_set1_ps(INFINITY), _mm256_setzero_ps(), _mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ));
+    return _mm256_blendv_ps(res, alt, saturate);
+}
+
+// Sum of sixteen lanes held as two halves, in the order of GCC's _mm512_reduce_add_ps.
+AVX2 static inline float reduce16(__m256 lo, __m256 hi) { return hsum_ps(_mm256_add_ps(hi, lo)); }
+
+static inline float reduce16_scalar(const float *v) {
+    float t3[8], t6[4];
+    for (int k = 0; k < 8; k++) t3[k] = v[8 + k] + v[k];
+    for (int k = 0; k < 4; k++) t6[k] = t3[4 + k] + t3[k];
+    return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+AVX2 static inline __m256 silu_lanes(__m256 x) {
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1), exp_lanes(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+AVX2 void ck_swiglu_avx2(float *gate, const float *up, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu_lanes(_mm256_loadu_ps(gate + i)), _mm256_loadu_ps(up + i)));
+        _mm256_storeu_ps(gate + i + 8, _mm256_mul_ps(silu_lanes(_mm256_loadu_ps(gate + i + 8)), _mm256_loadu_ps(up + i + 8)));
+    }
+    for (; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+// Softmax of a row: exponentials in groups of sixteen, each group's sum added in double.
+AVX2 double ck_softmax_avx2(float *x, int64_t n) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    const __m256 m = _mm256_set1_ps(max);
+    double sum = 0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 a = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
+        const __m256 b = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), m));
+        _mm256_storeu_ps(x + i, a);
+        _mm256_storeu_ps(x + i + 8, b);
+        sum += (double)reduce16(a, b);
+    }
+    for (; i < n; i++) {
+        const float v = expf(x[i] - max);
+        x[i] = v;
+        sum += (double)v;
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t k = 0; k < n; k++) x[k] *= inv;
+    return sum;
+}
+
+// F16 dot product in the order of llama.cpp's single-row kernel: four 16-lane accumulators over
+// steps of 64, reduced pairwise, the remainder added in double.
+AVX2 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+    __m256 s[8];
+    for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+    const int64_t np = n & ~(int64_t)63;
+    for (int64_t i = 0; i < np; i += 64) {
+        for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(f16x8(a + i + 8 * j), f16x8(b + i + 8 * j), s[j]);
+    }
+    // accumulators: x0 = s0,s1  x1 = s2,s3  x2 = s4,s5  x3 = s6,s7
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(s[0], s[4]), _mm256_add_ps(s[2], s[6]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(s[1], s[5]), _mm256_add_ps(s[3], s[7]));
+    double sum = reduce16(lo, hi);
+    for (int64_t i = np; i < n; i++) sum += (double)(ck_f16_to_f32(a[i]) * ck_f16_to_f32(b[i]));
+    return (float)sum;
+}
+
+// F16 dot product in the order of llama.cpp's batched (GEMM) kernel: one 16-lane accumulator.
+// Rows whose length is not a multiple of 16 go the single-row way, as there.
+AVX2 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+    if (n % 16 != 0) return ck_dot_f16_vec_avx2(n, a, b);
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        lo = _mm256_fmadd_ps(f16x8(a + i), f16x8(b + i), lo);
+        hi = _mm256_fmadd_ps(f16x8(a + i + 8), f16x8(b + i + 8), hi);
+    }
+    return reduce16(lo, hi);
+}
+
+// out[d] = sum over positions l of p[l] * v[l][d], with position l in accumulator l % lanes as
+// llama.cpp's kernels have it: 16 lanes (batched) or 4 x 16 (single row; padded rows there make
+// every position part of the vector loop). p is already rounded to F16.
+AVX2 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
+    for (int64_t i = 0; i < lanes * dim; i++) acc[i] = 0;
+    for (int64_t l = 0; l < n_pos; l++) {
+        float *a = acc + (l % lanes) * dim;
+        const __m256 pl = _mm256_set1_ps(p[l]);
+        const uint16_t *vl = v + l * stride;
+        int64_t d = 0;
+        for (; d + 8 <= dim; d += 8) _mm256_storeu_ps(a + d, _mm256_fmadd_ps(f16x8(vl + d), pl, _mm256_loadu_ps(a + d)));
+        for (; d < dim; d++) a[d] = fmaf(ck_f16_to_f32(vl[d]), p[l], a[d]);
+    }
+    for (int64_t d = 0; d < dim; d++) {
+        float x[16];
+        if (lanes == 16) {
+            for (int k = 0; k < 16; k++) x[k] = acc[k * dim + d];
+        } else {
+            for (int k = 0; k < 16; k++) {
+                const float x0 = acc[k * dim + d] + acc[(32 + k) * dim + d];
+                const float x1 = acc[(16 + k) * dim + d] + acc[(48 + k) * dim + d];
+                x[k] = x0 + x1;
+            }
+        }
+        out[d] = reduce16_scalar(x);
+    }
 }
 
 AVX2 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y) {

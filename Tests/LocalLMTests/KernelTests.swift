@@ -142,9 +142,10 @@ enum DequantFixtures {
         let values: [Float] = [1, 2, 3, 4, 5, 6]
         let k = keys.map(ck_f32_to_f16), v = values.map(ck_f32_to_f16)
         let q: [Float] = [2, 0, 0, -1]
-        var scores = [Float](repeating: 0, count: 3)
+        var scores = [Float](repeating: 0, count: 3 + 16)
         var out = [Float](repeating: 0, count: 4)
-        ck_attention(q, k, v, 3, 2, 1, 2, 2, 0.5, &scores, &out)
+        for batched: Int32 in [0, 1] {
+        ck_attention(q, k, v, 3, 2, 1, 2, 2, 0.5, batched, &scores, &out)
         for h in 0..<2 {
             let qh = Array(q[(2 * h)..<(2 * h + 2)])
             let s = (0..<3).map { j in 0.5 * Double(qh[0] * keys[2 * j] + qh[1] * keys[2 * j + 1]) }
@@ -154,6 +155,7 @@ enum DequantFixtures {
                 let expected = (0..<3).reduce(0.0) { $0 + p[$1] * Double(values[2 * $1 + d]) }
                 #expect(abs(Double(out[2 * h + d]) - expected) < 2e-3, "head \(h) dim \(d): \(out[2 * h + d]) vs \(expected)")
             }
+        }
         }
     }
 

@@ -98,10 +98,11 @@ double ck_softmax(float *x, int64_t n);
 /// `q` is `n_head * head_dim` floats; `k_cache` and `v_cache` are F16, `kv_stride` elements per
 /// position (`n_kv_head * head_dim`), head h reading KV head `h / (n_head / n_kv_head)`.
 /// Scores are `scale * dot(f16(q), k)`, softmax in float, probabilities rounded to F16 and
-/// applied to V. `scores` is scratch of `n_past` floats; the result goes to `out`.
+/// applied to V. `batched` (1 when the token is part of a multi-token batch) selects the
+/// summation order llama.cpp uses for that case. `scores` is scratch of `n_past + 16` floats.
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
-                  float *scores, float *out);
+                  int batched, float *scores, float *out);
 
 #ifdef __cplusplus
 }
