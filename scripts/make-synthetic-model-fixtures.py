@@ -128,6 +128,7 @@ def spm_vocab():
 
 
 def main():
+    import llama_cpp
     from llama_cpp import Llama
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
@@ -155,12 +156,19 @@ def main():
         llm.reset()
         llm.eval(prompt)
         logits = np.array(llm.scores[len(prompt) - 1], dtype=np.float32)
+        # Greedy with end-of-generation tokens masked (the engine's ignore-EOS mode).
+        vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        eog = [i for i in range(len(logits)) if llama_cpp.llama_vocab_is_eog(vocab, i)]
+        def pick(scores):
+            scores = np.array(scores, dtype=np.float32)
+            scores[eog] = -np.inf
+            return int(np.argmax(scores))
         greedy = []
-        token = int(np.argmax(logits))
+        token = pick(logits)
         for _ in range(8):
             greedy.append(token)
             llm.eval([token])
-            token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            token = pick(llm.scores[llm.n_tokens - 1])
         cases.append({
             "file": path.name,
             "tokenizations": tokenizations,

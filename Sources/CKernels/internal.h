@@ -51,6 +51,7 @@ double ck_softmax_avx2(float *x, int64_t n);
 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out);
+int ck_attention_lanes(int batched);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y);
 #else
 #define CK_X86 0

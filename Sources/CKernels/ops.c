@@ -38,7 +38,7 @@ void ck_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t
             const float x0 = v[a], x1 = v[b];
             // Fused as llama.cpp's build contracts these expressions.
             v[a] = fmaf(x0, c, -(x1 * s));
-            v[b] = fmaf(x1, c, x0 * s);
+            v[b] = fmaf(x0, s, x1 * c);
         }
     }
     if (cache != cs) free(cache);
@@ -116,10 +116,10 @@ void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cac
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
                   int batched, float *scores, float *out) {
     const int64_t group = n_head / n_kv_head;
-    const int64_t n_pad = (n_past + 15) / 16 * 16;
+    const int64_t n_pad = (n_past + 15) / 16 * 16;  // a multiple of both vector widths
     uint16_t qh[1024];
     uint16_t *q16 = head_dim <= 1024 ? qh : malloc((size_t)head_dim * 2);
-    const int lanes = batched ? 16 : 64;
+    const int lanes = ck_attention_lanes(batched);
     float *acc = malloc((size_t)(lanes * head_dim) * sizeof(float));
     for (int64_t h = 0; h < n_head; h++) {
         const int64_t kvh = h / group;

@@ -416,16 +416,17 @@ static float dot_q4_0_scalar(int64_t n, const block_q4_0 *w, const block_q8_0 *x
 }
 
 static float dot_q4_1_scalar(int64_t n, const block_q4_1 *w, const block_q8_1 *x) {
-    float sum = 0;
+    float sum = 0, mins = 0;
     for (int64_t i = 0; i < n / QK; i++) {
         int sumi = 0;
         for (int j = 0; j < QK / 2; j++) {
             sumi += (w[i].qs[j] & 0x0F) * x[i].qs[j];
             sumi += (w[i].qs[j] >> 4) * x[i].qs[j + QK / 2];
         }
-        sum += (F16(w[i].d) * F16(x[i].d)) * sumi + F16(w[i].m) * F16(x[i].s);
+        sum = fmaf(F16(w[i].d) * F16(x[i].d), (float)sumi, sum);
+        mins = fmaf(F16(w[i].m), F16(x[i].s), mins);
     }
-    return sum;
+    return sum + mins;
 }
 
 static float dot_q5_0_scalar(int64_t n, const block_q5_0 *w, const block_q8_0 *x) {

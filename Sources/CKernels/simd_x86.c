@@ -108,7 +108,7 @@ AVX2 float ck_dot_q4_1_avx2(int64_t n, const block_q4_1 *w, const block_q8_1 *x)
     float mins = 0;
     const __m256i ones = _mm256_set1_epi16(1);
     for (int64_t i = 0; i < n / QK; i++) {
-        mins += F16(w[i].m) * F16(x[i].s);
+        mins = fmaf(F16(w[i].m), F16(x[i].s), mins);  // contracted, as llama.cpp is built
         const __m256 d = _mm256_set1_ps(F16(w[i].d) * F16(x[i].d));
         const __m256i qw = nibbles32(w[i].qs);
         const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
@@ -140,7 +140,7 @@ AVX2 void ck_dot4_q4_1_avx2(int64_t n, const block_q4_1 *w, const block_q8_1 *x,
         const __m256i qw = nibbles32(w[i].qs);
         for (int j = 0; j < 4; j++) {
             const block_q8_1 *b = xs[j] + i;
-            mins[j] += mw * F16(b->s);
+            mins[j] = fmaf(mw, F16(b->s), mins[j]);
             const __m256i qx = _mm256_loadu_si256((const __m256i *)b->qs);
             const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), ones);
             acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * F16(b->d)), _mm256_cvtepi32_ps(dot), acc[j]);
@@ -257,7 +257,7 @@ AVX2 static inline __m256 silu_lanes(__m256 x) {
     return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1), exp_lanes(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
 
-AVX2 void ck_swiglu_avx2(float *gate, const float *up, int64_t n) {
+AVX2 static void swiglu_w16(float *gate, const float *up, int64_t n) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu_lanes(_mm256_loadu_ps(gate + i)), _mm256_loadu_ps(up + i)));
@@ -267,7 +267,7 @@ AVX2 void ck_swiglu_avx2(float *gate, const float *up, int64_t n) {
 }
 
 // Softmax of a row: exponentials in groups of sixteen, each group's sum added in double.
-AVX2 double ck_softmax_avx2(float *x, int64_t n) {
+AVX2 static double softmax_w16(float *x, int64_t n) {
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
     const __m256 m = _mm256_set1_ps(max);
@@ -292,7 +292,7 @@ AVX2 double ck_softmax_avx2(float *x, int64_t n) {
 
 // F16 dot product in the order of llama.cpp's single-row kernel: four 16-lane accumulators over
 // steps of 64, reduced pairwise, the remainder added in double.
-AVX2 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+AVX2 static float dot_f16_vec_w16(int64_t n, const uint16_t *a, const uint16_t *b) {
     __m256 s[8];
     for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
     const int64_t np = n & ~(int64_t)63;
@@ -309,8 +309,8 @@ AVX2 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b) 
 
 // F16 dot product in the order of llama.cpp's batched (GEMM) kernel: one 16-lane accumulator.
 // Rows whose length is not a multiple of 16 go the single-row way, as there.
-AVX2 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
-    if (n % 16 != 0) return ck_dot_f16_vec_avx2(n, a, b);
+AVX2 static float dot_f16_gemm_w16(int64_t n, const uint16_t *a, const uint16_t *b) {
+    if (n % 16 != 0) return dot_f16_vec_w16(n, a, b);
     __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
         lo = _mm256_fmadd_ps(f16x8(a + i), f16x8(b + i), lo);
@@ -322,7 +322,7 @@ AVX2 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b)
 // out[d] = sum over positions l of p[l] * v[l][d], with position l in accumulator l % lanes as
 // llama.cpp's kernels have it: 16 lanes (batched) or 4 x 16 (single row; padded rows there make
 // every position part of the vector loop). p is already rounded to F16.
-AVX2 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
+AVX2 static void accumulate_values(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc) {
     for (int64_t i = 0; i < lanes * dim; i++) acc[i] = 0;
     for (int64_t l = 0; l < n_pos; l++) {
         float *a = acc + (l % lanes) * dim;
@@ -332,6 +332,10 @@ AVX2 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t 
         for (; d + 8 <= dim; d += 8) _mm256_storeu_ps(a + d, _mm256_fmadd_ps(f16x8(vl + d), pl, _mm256_loadu_ps(a + d)));
         for (; d < dim; d++) a[d] = fmaf(ck_f16_to_f32(vl[d]), p[l], a[d]);
     }
+}
+
+AVX2 static void weighted_values_w16(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
+    accumulate_values(n_pos, p, v, stride, dim, lanes, acc);
     for (int64_t d = 0; d < dim; d++) {
         float x[16];
         if (lanes == 16) {
@@ -347,6 +351,140 @@ AVX2 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t 
     }
 }
 
+
+// --- The AVX2 build of llama.cpp (8-lane vectors), which recorded the reference outputs. ---
+
+// exp(x) per lane as ggml's AVX2 kernel: same reduction and polynomial, 2^n folded in through the
+// exponent bits (k = 2^n, result j*k + k), with a two-step scaling when |n| > 126.
+AVX2 static inline __m256 exp8(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    const __m256 n = _mm256_sub_ps(z, shift);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
+    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.f), n);
+    const __m256 big = _mm256_cmp_ps(absn, _mm256_set1_ps(126), _CMP_GT_OQ);
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
+    const __m256i g = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)), _mm256_set1_epi32((int)0x82000000u));
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(g, _mm256_set1_epi32(0x7f000000)));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, g));
+    const __m256 huge = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
+    const __m256 scaled = _mm256_blendv_ps(_mm256_fmadd_ps(k, j, k), _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
+    return _mm256_blendv_ps(scaled, _mm256_mul_ps(s1, s1), huge);
+}
+
+AVX2 static void swiglu_w8(float *gate, const float *up, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i);
+        const __m256 silu = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1), exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+AVX2 static double softmax_w8(float *x, int64_t n) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    double sum = 0;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(max)));
+        _mm256_storeu_ps(x + i, v);
+        sum += (double)hsum_ps(v);
+    }
+    for (; i < n; i++) {
+        const float v = expf(x[i] - max);
+        x[i] = v;
+        sum += (double)v;
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t k = 0; k < n; k++) x[k] *= inv;
+    return sum;
+}
+
+// Four 8-lane accumulators reduced as ggml's F32x8 reduce: pairwise, then two horizontal adds.
+AVX2 static inline float reduce4x8(__m256 s0, __m256 s1, __m256 s2, __m256 s3) {
+    s0 = _mm256_add_ps(s0, s2);
+    s1 = _mm256_add_ps(s1, s3);
+    s0 = _mm256_add_ps(s0, s1);
+    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    const __m128 t1 = _mm_hadd_ps(t0, t0);
+    return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+
+AVX2 static float dot_f16_vec_w8(int64_t n, const uint16_t *a, const uint16_t *b) {
+    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    const int64_t np = n & ~(int64_t)31;
+    for (int64_t i = 0; i < np; i += 32) {
+        for (int j = 0; j < 4; j++) s[j] = _mm256_fmadd_ps(f16x8(a + i + 8 * j), f16x8(b + i + 8 * j), s[j]);
+    }
+    double sum = reduce4x8(s[0], s[1], s[2], s[3]);
+    for (int64_t i = np; i < n; i++) sum += (double)(ck_f16_to_f32(a[i]) * ck_f16_to_f32(b[i]));
+    return (float)sum;
+}
+
+AVX2 static float dot_f16_gemm_w8(int64_t n, const uint16_t *a, const uint16_t *b) {
+    if (n % 8 != 0) return dot_f16_vec_w8(n, a, b);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; i += 8) acc = _mm256_fmadd_ps(f16x8(a + i), f16x8(b + i), acc);
+    return hsum_ps(acc);
+}
+
+AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
+    accumulate_values(n_pos, p, v, stride, dim, lanes, acc);
+    for (int64_t d = 0; d < dim; d++) {
+        if (lanes == 8) {
+            float t[4];
+            for (int k = 0; k < 4; k++) t[k] = acc[(k + 4) * dim + d] + acc[k * dim + d];
+            out[d] = (t[0] + t[2]) + (t[1] + t[3]);
+        } else {
+            float x[8];
+            for (int k = 0; k < 8; k++) {
+                const float s0 = acc[k * dim + d] + acc[(16 + k) * dim + d];
+                const float s1 = acc[(8 + k) * dim + d] + acc[(24 + k) * dim + d];
+                x[k] = s0 + s1;
+            }
+            float t[4];
+            for (int k = 0; k < 4; k++) t[k] = x[k] + x[k + 4];
+            out[d] = (t[0] + t[1]) + (t[2] + t[3]);
+        }
+    }
+}
+
+// --- Dispatch on the profile. ---
+
+static int numerics_profile = CK_PROFILE_AVX2;
+
+void ck_set_numerics_profile(int profile) { numerics_profile = profile == CK_PROFILE_AVX512 ? CK_PROFILE_AVX512 : CK_PROFILE_AVX2; }
+int ck_numerics_profile(void) { return numerics_profile; }
+int ck_attention_lanes(int batched) {
+    const int w = numerics_profile == CK_PROFILE_AVX512 ? 16 : 8;
+    return batched ? w : 4 * w;
+}
+
+void ck_swiglu_avx2(float *gate, const float *up, int64_t n) {
+    if (numerics_profile == CK_PROFILE_AVX512) swiglu_w16(gate, up, n); else swiglu_w8(gate, up, n);
+}
+double ck_softmax_avx2(float *x, int64_t n) {
+    return numerics_profile == CK_PROFILE_AVX512 ? softmax_w16(x, n) : softmax_w8(x, n);
+}
+float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+    return numerics_profile == CK_PROFILE_AVX512 ? dot_f16_vec_w16(n, a, b) : dot_f16_vec_w8(n, a, b);
+}
+float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
+    return numerics_profile == CK_PROFILE_AVX512 ? dot_f16_gemm_w16(n, a, b) : dot_f16_gemm_w8(n, a, b);
+}
+void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
+    if (numerics_profile == CK_PROFILE_AVX512) weighted_values_w16(n_pos, p, v, stride, dim, lanes, acc, out);
+    else weighted_values_w8(n_pos, p, v, stride, dim, lanes, acc, out);
+}
+
 AVX2 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y) {
     const __m256 va = _mm256_set1_ps(a);
     int64_t i = 0;
@@ -358,6 +496,10 @@ AVX2 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y) {
 
 #else
 
+static int numerics_profile = CK_PROFILE_AVX2;
+void ck_set_numerics_profile(int profile) { numerics_profile = profile == CK_PROFILE_AVX512 ? CK_PROFILE_AVX512 : CK_PROFILE_AVX2; }
+int ck_numerics_profile(void) { return numerics_profile; }
+int ck_attention_lanes(int batched) { return batched ? 8 : 32; }
 int ck_simd_level(void) { return 0; }
 void ck_set_simd_enabled(int enabled) { (void)enabled; }
 

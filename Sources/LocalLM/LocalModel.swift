@@ -95,7 +95,7 @@ public actor LocalModel: LanguageModel {
         var stopAt: Int?
 
         if Task.isCancelled { finish = .cancelled }
-        var logits = finish == .cancelled ? [] : transformer.forward(promptTokens, cache: &cache)
+        var logits = finish == .cancelled ? [] : transformer.prefill(promptTokens, cache: &cache)
         while finish != .cancelled, generated.count < maxTokens {
             var mask = constraint?.allowedTokens(vocabularySize: logits.count)
             if sampling.ignoreEndOfSequence {
@@ -136,9 +136,12 @@ public actor LocalModel: LanguageModel {
     }
 
     /// The logits after `tokens` (for comparisons with other engines).
-    public func logits(after tokens: [Int]) -> [Float] {
+    public func logits(after tokens: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty, tokens.count <= config.contextLength else {
+            throw LanguageModelError(.contextOverflow, "logits need 1 to \(config.contextLength) tokens, got \(tokens.count)")
+        }
         var cache = transformer.makeCache(capacity: tokens.count)
-        return transformer.forward(tokens, cache: &cache)
+        return transformer.prefill(tokens, cache: &cache)
     }
 
     /// Sends the complete UTF-8 text after `from`, keeping back a tail that could begin a stop sequence.

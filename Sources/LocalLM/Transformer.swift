@@ -111,6 +111,7 @@ final class Transformer {
 
     init(file: GGUFFile) throws {
         self.file = file
+        if ProcessInfo.processInfo.environment["CK_PROFILE"] == "avx512" { ck_set_numerics_profile(1) }
         var config = try TransformerConfig(file: file)
 
         func tensor(_ name: String) throws -> GGUFTensorInfo {
@@ -172,6 +173,22 @@ final class Transformer {
         }
     }
 
+    /// Tokens evaluated together at most (llama.cpp's default micro-batch, whose summation order the
+    /// kernels follow: a one-token remainder is evaluated as a single token there too).
+    static let microBatch = 512
+
+    /// Runs a prompt in micro-batches and returns the logits after its last token.
+    func prefill(_ tokens: [Int], cache: inout KVCache) -> [Float] {
+        var logits: [Float] = []
+        var start = 0
+        while start < tokens.count {
+            let end = min(tokens.count, start + Transformer.microBatch)
+            logits = forward(Array(tokens[start..<end]), cache: &cache)
+            start = end
+        }
+        return logits
+    }
+
     func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(config: config, capacity: min(capacity ?? config.contextLength, config.contextLength))
     }
@@ -202,6 +219,7 @@ final class Transformer {
             Kernels.matmul(w.q, h.p, batch: n, into: q.p)
             Kernels.matmul(w.k, h.p, batch: n, into: k.p)
             Kernels.matmul(w.v, h.p, batch: n, into: v.p)
+            dump("Qpre-\(l)", q.p, n * qDim)
             for i in 0..<n {
                 if let b = w.qBias { ck_add(q.p + i * qDim, b, Int64(qDim)) }
                 if let b = w.kBias { ck_add(k.p + i * kvDim, b, Int64(kvDim)) }

@@ -186,7 +186,7 @@ struct ModelCommand: AsyncParsableCommand {
                     promptTokens = model.tokenizer.encode(text, parseSpecial: true, addSpecial: true)
                 }
                 if topLogits > 0 {
-                    let logits = await model.logits(after: promptTokens)
+                    let logits = try await model.logits(after: promptTokens)
                     let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(topLogits)
                     Terminal.note(top.map { "\($0):\(logits[$0])" }.joined(separator: " "))
                 }

@@ -73,7 +73,7 @@ enum Oracle {
     func firstLogitsAgreeWithinFiveHundredths(_ index: Int) async throws {
         let model = try Oracle.loadedModel()
         let item = (offset: index, element: Oracle.file.generation_cases[index])
-        let logits = await model.logits(after: item.element.prompt_token_ids)
+        let logits = try await model.logits(after: item.element.prompt_token_ids)
         for expected in item.element.first_top5 {
             let got = Double(logits[expected.id])
             #expect(abs(got - expected.logit) <= 0.05, "case \(item.offset + 1), token \(expected.id): \(got) vs llama.cpp \(expected.logit)")

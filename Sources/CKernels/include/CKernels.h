@@ -67,6 +67,13 @@ int ck_simd_level(void);
 /// Forces the scalar path (`enabled` 0) or restores run-time detection (1). For tests.
 void ck_set_simd_enabled(int enabled);
 
+/// Which build of llama.cpp's CPU backend the summation orders and exp approximation follow:
+/// its AVX2 build (8-lane vectors; the default, and the build that recorded the reference outputs)
+/// or its AVX-512 build (16-lane vectors). Either is reproduced on any x86-64 machine with AVX2.
+enum { CK_PROFILE_AVX2 = 0, CK_PROFILE_AVX512 = 1 };
+void ck_set_numerics_profile(int profile);
+int ck_numerics_profile(void);
+
 /// IEEE half and bfloat16 conversions (round to nearest even).
 float ck_f16_to_f32(uint16_t h);
 uint16_t ck_f32_to_f16(float f);
