@@ -44,7 +44,7 @@ def add_matrix(w, name, rows, cols, qtype, scale=None):
     elif qtype == Q.F16:
         w.add_tensor(name, data.astype(np.float16))
     else:
-        w.add_tensor(name, quantize(data, qtype), raw_shape=data.shape, raw_dtype=qtype)
+        w.add_tensor(name, quantize(data, qtype), raw_dtype=qtype)
 
 
 def add_vector(w, name, n, around=1.0, spread=0.1):

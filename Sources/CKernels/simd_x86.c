@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-static int simd_enabled = 1;
+static _Thread_local int simd_enabled = 1;  // per thread, so a test can force the scalar path safely
 static int simd_detected = -1;
 
 int ck_use_avx2(void) {

@@ -111,7 +111,6 @@ final class Transformer {
 
     init(file: GGUFFile) throws {
         self.file = file
-        if ProcessInfo.processInfo.environment["CK_PROFILE"] == "avx512" { ck_set_numerics_profile(1) }
         var config = try TransformerConfig(file: file)
 
         func tensor(_ name: String) throws -> GGUFTensorInfo {
@@ -215,11 +214,9 @@ final class Transformer {
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, w) in layers.enumerated() {
             for i in 0..<n { ck_rmsnorm(x.p + i * c.width, w.attentionNorm, h.p + i * c.width, Int64(c.width), c.normEpsilon) }
-            dump("attn_norm-\(l)", h.p, n * c.width)
             Kernels.matmul(w.q, h.p, batch: n, into: q.p)
             Kernels.matmul(w.k, h.p, batch: n, into: k.p)
             Kernels.matmul(w.v, h.p, batch: n, into: v.p)
-            dump("Qpre-\(l)", q.p, n * qDim)
             for i in 0..<n {
                 if let b = w.qBias { ck_add(q.p + i * qDim, b, Int64(qDim)) }
                 if let b = w.kBias { ck_add(k.p + i * kvDim, b, Int64(kvDim)) }
@@ -229,9 +226,6 @@ final class Transformer {
                 ck_rope(q.p + i * qDim, Int64(c.heads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
                 ck_rope(k.p + i * kvDim, Int64(c.kvHeads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
             }
-            dump("Qcur-\(l)", q.p, n * qDim)
-            dump("Kcur-\(l)", k.p, n * kvDim)
-            dump("Vcur-\(l)", v.p, n * kvDim)
             cache.keys[l].withUnsafeMutableBufferPointer { kc in
                 ck_f32_to_f16_row(k.p, kc.baseAddress! + start * cache.stride, Int64(n * kvDim))
             }
@@ -247,23 +241,18 @@ final class Transformer {
                     }
                 }
             }
-            dump("kqv_out-\(l)", attn.p, n * qDim)
             Kernels.matmul(w.o, attn.p, batch: n, into: h.p)
             for i in 0..<n {
                 if let b = w.oBias { ck_add(h.p + i * c.width, b, Int64(c.width)) }
             }
             ck_add(x.p, h.p, Int64(n * c.width))
-            dump("ffn_inp-\(l)", x.p, n * c.width)
 
             for i in 0..<n { ck_rmsnorm(x.p + i * c.width, w.ffnNorm, h.p + i * c.width, Int64(c.width), c.normEpsilon) }
             Kernels.matmul(w.gate, h.p, batch: n, into: gate.p)
             Kernels.matmul(w.up, h.p, batch: n, into: up.p)
             for i in 0..<n { ck_swiglu(gate.p + i * c.feedForward, up.p + i * c.feedForward, Int64(c.feedForward)) }
-            dump("ffn_swiglu-\(l)", gate.p, n * c.feedForward)
             Kernels.matmul(w.down, gate.p, batch: n, into: h.p)
-            dump("ffn_out-\(l)", h.p, n * c.width)
             ck_add(x.p, h.p, Int64(n * c.width))
-            dump("l_out-\(l)", x.p, n * c.width)
         }
         cache.count = start + n
 
@@ -273,11 +262,6 @@ final class Transformer {
         logits.withUnsafeMutableBufferPointer { Kernels.matmul(output, h.p, batch: 1, into: $0.baseAddress!) }
         return logits
     }
-}
-
-func dump(_ name: String, _ p: UnsafePointer<Float>, _ count: Int) {
-    guard let dir = ProcessInfo.processInfo.environment["LOCALLM_DUMP"] else { return }
-    try? Data(bytes: p, count: count * 4).write(to: URL(fileURLWithPath: "\(dir)/\(name).bin"))
 }
 
 /// A scratch float buffer freed explicitly (no per-element Swift overhead in debug builds).

@@ -64,7 +64,7 @@ void ck_matmul(int type, const void *w, size_t row_stride, int64_t rows, int64_t
 
 /// 0: portable scalar code; 1: AVX2 + FMA + F16C (chosen at run time on x86-64).
 int ck_simd_level(void);
-/// Forces the scalar path (`enabled` 0) or restores run-time detection (1). For tests.
+/// Forces the scalar path (`enabled` 0) or restores run-time detection (1) on the calling thread. For tests.
 void ck_set_simd_enabled(int enabled);
 
 /// Which build of llama.cpp's CPU backend the summation orders and exp approximation follow:
