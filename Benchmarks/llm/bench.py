@@ -37,18 +37,25 @@ def run_desk(desk, model, text, decode_tokens):
 
 
 def run_llama(model, text, decode_tokens, threads):
+    import numpy as np
+    import llama_cpp
     from llama_cpp import Llama
     llm = Llama(model_path=model, n_ctx=2048, n_threads=threads, n_threads_batch=threads, verbose=False)
+    n_vocab = llm.n_vocab()
+
+    def last_argmax():
+        return int(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(n_vocab,)).argmax())
+
     tokens = llm.tokenize(text.encode(), add_bos=False, special=False)
     llm.reset()
     t0 = time.perf_counter()
     llm.eval(tokens)
     prefill = len(tokens) / (time.perf_counter() - t0)
-    token = int(llm.scores[llm.n_tokens - 1].argmax())
+    token = last_argmax()
     t0 = time.perf_counter()
     for _ in range(decode_tokens - 1):
         llm.eval([token])
-        token = int(llm.scores[llm.n_tokens - 1].argmax())
+        token = last_argmax()
     decode = (decode_tokens - 1) / (time.perf_counter() - t0)
     return prefill, decode
 

@@ -79,21 +79,36 @@ struct LayerWeights {
 
 /// The key/value cache of one sequence: F16 keys and values for every layer and position.
 ///
-/// A separate value per sequence, so several sequences can be kept (and, later, batched) side by side.
-public struct KVCache: Sendable {
+/// Non-copyable: each sequence owns its cache outright (no copy-on-write of megabytes per token),
+/// so several sequences can be kept — and, later, batched — side by side.
+public struct KVCache: ~Copyable, @unchecked Sendable {
     public let capacity: Int
     let stride: Int
-    var keys: [[UInt16]]
-    var values: [[UInt16]]
+    let layers: Int
+    private let keys: UnsafeMutablePointer<UInt16>
+    private let values: UnsafeMutablePointer<UInt16>
     /// Positions filled so far.
     public internal(set) var count: Int = 0
 
     public init(config: TransformerConfig, capacity: Int) {
         self.capacity = capacity
         stride = config.kvHeads * config.headDim
-        keys = Array(repeating: [UInt16](repeating: 0, count: capacity * stride), count: config.layers)
-        values = keys
+        layers = config.layers
+        let size = max(1, config.layers * capacity * stride)
+        keys = .allocate(capacity: size)
+        keys.initialize(repeating: 0, count: size)
+        values = .allocate(capacity: size)
+        values.initialize(repeating: 0, count: size)
     }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    /// The keys of `layer`, `capacity * stride` values.
+    func keys(_ layer: Int) -> UnsafeMutablePointer<UInt16> { keys + layer * capacity * stride }
+    func values(_ layer: Int) -> UnsafeMutablePointer<UInt16> { values + layer * capacity * stride }
 
     /// Forgets every position after the first `length` (to reuse a shared prefix).
     public mutating func truncate(to length: Int) { count = min(count, max(0, length)) }
@@ -226,20 +241,13 @@ final class Transformer {
                 ck_rope(q.p + i * qDim, Int64(c.heads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
                 ck_rope(k.p + i * kvDim, Int64(c.kvHeads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
             }
-            cache.keys[l].withUnsafeMutableBufferPointer { kc in
-                ck_f32_to_f16_row(k.p, kc.baseAddress! + start * cache.stride, Int64(n * kvDim))
-            }
-            cache.values[l].withUnsafeMutableBufferPointer { vc in
-                ck_f32_to_f16_row(v.p, vc.baseAddress! + start * cache.stride, Int64(n * kvDim))
-            }
-            cache.keys[l].withUnsafeBufferPointer { kc in
-                cache.values[l].withUnsafeBufferPointer { vc in
-                    for i in 0..<n {
-                        ck_attention(q.p + i * qDim, kc.baseAddress!, vc.baseAddress!, Int64(start + i + 1),
-                                     Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(cache.stride), scale,
-                                     n > 1 ? 1 : 0, scores.p, attn.p + i * qDim)
-                    }
-                }
+            let kc = cache.keys(l), vc = cache.values(l)
+            ck_f32_to_f16_row(k.p, kc + start * cache.stride, Int64(n * kvDim))
+            ck_f32_to_f16_row(v.p, vc + start * cache.stride, Int64(n * kvDim))
+            for i in 0..<n {
+                ck_attention(q.p + i * qDim, kc, vc, Int64(start + i + 1),
+                             Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(cache.stride), scale,
+                             n > 1 ? 1 : 0, scores.p, attn.p + i * qDim)
             }
             Kernels.matmul(w.o, attn.p, batch: n, into: h.p)
             for i in 0..<n {
