@@ -52,7 +52,7 @@ enum SyntheticFixtures {
         #expect(logits.count == c.last_logits.count)
         let scale = c.last_logits.map(abs).max() ?? 1
         let worst = zip(logits, c.last_logits).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst <= 0.01 * scale, "\(file): largest difference \(worst) (logits up to \(scale))")
+        #expect(worst <= 1e-4 * scale, "\(file): largest difference \(worst) (logits up to \(scale))")
     }
 
     @Test(arguments: SyntheticFixtures.files)
