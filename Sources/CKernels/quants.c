@@ -586,6 +586,20 @@ void ck_matmul(int type, const void *w, size_t row_stride, int64_t rows, int64_t
             if (type == CK_TYPE_Q8_0) dot4 = (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot4_q8_0_avx2;
             if (type == CK_TYPE_Q4_0) dot4 = (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot4_q4_0_avx2;
         }
+        void (*dot8)(int64_t, const void *, const void *, size_t, float *) = NULL;
+        if (type == CK_TYPE_Q4_1 && ck_use_avx2()) {
+            dot8 = ck_use_vnni() ? (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot8_q4_1_vnni
+                                 : (void (*)(int64_t, const void *, const void *, size_t, float *))ck_dot8_q4_1_avx2;
+        }
+        if (dot8) {
+            for (; b + 8 <= batch; b += 8) {
+                for (int64_t r = r0; r < r1; r++) {
+                    float out[8];
+                    dot8(cols, wb + r * row_stride, xq + b * xq_bytes, xq_bytes, out);
+                    for (int j = 0; j < 8; j++) y[(b + j) * rows + r] = out[j];
+                }
+            }
+        }
         if (dot4) {
             for (; b + 4 <= batch; b += 4) {
                 for (int64_t r = r0; r < r1; r++) {

@@ -149,6 +149,38 @@ AVX2 void ck_dot4_q4_1_avx2(int64_t n, const block_q4_1 *w, const block_q8_1 *x,
     for (int j = 0; j < 4; j++) out[j] = hsum_ps(acc[j]) + mins[j];
 }
 
+// Eight activation rows against one Q4_1 weight row: the weight block is unpacked once per eight
+// rows. `VNNI` fuses the byte products and pair sums into one instruction (same integers).
+#define DOT8_Q4_1(NAME, ATTR, PRODUCT)                                                               \
+ATTR void NAME(int64_t n, const block_q4_1 *w, const block_q8_1 *x, size_t x_stride, float *out) { \
+    __m256 acc[8];                                                                                  \
+    float mins[8];                                                                                  \
+    for (int j = 0; j < 8; j++) { acc[j] = _mm256_setzero_ps(); mins[j] = 0; }                       \
+    for (int64_t i = 0; i < n / QK; i++) {                                                          \
+        const float dw = F16(w[i].d), mw = F16(w[i].m);                                             \
+        const __m256i qw = nibbles32(w[i].qs);                                                      \
+        for (int j = 0; j < 8; j++) {                                                               \
+            const block_q8_1 *b = (const block_q8_1 *)((const uint8_t *)x + j * x_stride) + i;     \
+            mins[j] = fmaf(mw, F16(b->s), mins[j]);                                                 \
+            const __m256i qx = _mm256_loadu_si256((const __m256i *)b->qs);                          \
+            acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * F16(b->d)), _mm256_cvtepi32_ps(PRODUCT), acc[j]); \
+        }                                                                                           \
+    }                                                                                               \
+    for (int j = 0; j < 8; j++) out[j] = hsum_ps(acc[j]) + mins[j];                                 \
+}
+
+DOT8_Q4_1(ck_dot8_q4_1_avx2, AVX2, _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), _mm256_set1_epi16(1)))
+
+#define VNNI __attribute__((target("avx2,fma,f16c,avx512vnni,avx512vl")))
+DOT8_Q4_1(ck_dot8_q4_1_vnni, VNNI, _mm256_dpbusd_epi32(_mm256_setzero_si256(), qw, qx))
+
+int ck_use_vnni(void) {
+    static int detected = -1;
+    if (!ck_use_avx2()) return 0;
+    if (detected < 0) detected = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
+    return detected;
+}
+
 AVX2 void ck_dot4_q8_0_avx2(int64_t n, const block_q8_0 *w, const block_q8_0 *x, size_t x_stride, float *out) {
     const block_q8_0 *xs[4];
     for (int j = 0; j < 4; j++) xs[j] = (const block_q8_0 *)((const uint8_t *)x + j * x_stride);

@@ -107,6 +107,24 @@ enum DequantFixtures {
         }
     }
 
+    /// Batched kernels (eight or four activation rows per pass) give bit-for-bit the single-row result.
+    @Test(arguments: DequantFixtures.names)
+    func batchedMatmulEqualsRowByRowDotProducts(_ name: String) {
+        let c = DequantFixtures.named(name)
+        let n = c.elements
+        let batch = 13
+        let x = (0..<(batch * n)).map { Float(sin(Double($0) * 0.7) * 2) }
+        var y = [Float](repeating: 0, count: batch)
+        let bytes = c.bytes
+        bytes.withUnsafeBytes { ck_matmul(c.type_code, $0.baseAddress!, $0.count, 1, Int64(n), x, Int64(batch), &y) }
+        for b in 0..<batch {
+            var xq = [UInt8](repeating: 0, count: ck_row_bytes(ck_dot_type(c.type_code), Int64(n)))
+            Array(x[(b * n)..<((b + 1) * n)]).withUnsafeBufferPointer { ck_quantize_activations(c.type_code, $0.baseAddress!, &xq, Int64(n)) }
+            let single = bytes.withUnsafeBytes { ck_vec_dot(c.type_code, Int64(n), $0.baseAddress!, xq) }
+            #expect(y[b].bitPattern == single.bitPattern, "\(name) row \(b): \(y[b]) vs \(single)")
+        }
+    }
+
     @Test func rmsNormScalesToUnitRootMeanSquare() {
         let x: [Float] = [1, -2, 3, -4]
         var y = [Float](repeating: 0, count: 4)
