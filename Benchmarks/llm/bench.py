@@ -70,12 +70,15 @@ def main():
     args = ap.parse_args()
 
     text, n = prompt_text(args.desk, args.model, args.prompt_tokens)
-    rows = []
-    desk = [run_desk(args.desk, args.model, text, args.decode_tokens) for _ in range(args.runs)]
-    rows.append(("desk (LocalLM, 1 thread)", desk))
-    for threads in (1, 2):
-        llama = [run_llama(args.model, text, args.decode_tokens, threads) for _ in range(args.runs)]
-        rows.append((f"llama.cpp (llama-cpp-python 0.3.36, {threads} thread{'s' if threads > 1 else ''})", llama))
+    # Runs interleave the engines, so a change in the machine's load touches all of them alike.
+    desk, llama1, llama2 = [], [], []
+    for _ in range(args.runs):
+        desk.append(run_desk(args.desk, args.model, text, args.decode_tokens))
+        llama1.append(run_llama(args.model, text, args.decode_tokens, 1))
+        llama2.append(run_llama(args.model, text, args.decode_tokens, 2))
+    rows = [("desk (LocalLM, 1 thread)", desk),
+            ("llama.cpp (llama-cpp-python 0.3.36, 1 thread)", llama1),
+            ("llama.cpp (llama-cpp-python 0.3.36, 2 threads)", llama2)]
     print(f"prompt {n} tokens, then {args.decode_tokens} greedy tokens; median of {args.runs} runs")
     print(f"| engine | prefill tok/s | decode tok/s |")
     print(f"|---|---:|---:|")

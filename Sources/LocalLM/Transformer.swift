@@ -26,7 +26,7 @@ public struct TransformerConfig: Sendable, Hashable {
     public var vocabularySize: Int
 
     /// Architectures whose GGUF tensors this transformer knows, and their rotary layout.
-    public static let architectures: [String: RopeLayout] = ["llama": .normal, "mistral": .normal, "qwen2": .neox]
+    public static let architectures: [String: RopeLayout] = ["llama": .normal, "qwen2": .neox]
 
     init(file: GGUFFile) throws {
         guard let arch = file["general.architecture"]?.stringValue else {

@@ -125,6 +125,18 @@ import Testing
         try expectError(.invalid, huge, mentioning: "not plausible")
     }
 
+    @Test func aModelOfAnotherArchitectureIsRejectedByName() throws {
+        var b = GGUFBuilder()
+        b.set("general.architecture", .string("mamba"))
+        let path = try b.write()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try LocalModel(path: path)
+        } throws: { error in
+            (error as? GGUFError)?.kind == .unsupportedModel && "\(error)".contains("'mamba'") && "\(error)".contains("llama, qwen2")
+        }
+    }
+
     @Test func aMissingFileSaysHowToGetAModel() {
         #expect {
             _ = try GGUFFile(path: "/nonexistent/model.gguf")
