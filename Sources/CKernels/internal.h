@@ -49,12 +49,12 @@ void ck_dot4_q8_0_avx2(int64_t n, const block_q8_0 *w, const block_q8_0 *x, size
 void ck_dot4_q4_0_avx2(int64_t n, const block_q4_0 *w, const block_q8_0 *x, size_t x_stride, float *out);
 float ck_dot_f16_avx2(int64_t n, const uint16_t *w, const uint16_t *x);
 float ck_dot_f32_avx2(int64_t n, const float *w, const float *x);
-void ck_swiglu_avx2(float *gate, const float *up, int64_t n);
-double ck_softmax_avx2(float *x, int64_t n);
-float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
-float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b);
-void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out);
-int ck_attention_lanes(int batched);
+void ck_swiglu_avx2(float *gate, const float *up, int64_t n, int profile);
+double ck_softmax_avx2(float *x, int64_t n, int profile);
+float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
+float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
+void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, int profile, float *acc, float *out);
+int ck_attention_lanes(int batched, int profile);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y);
 #else
 #define CK_X86 0

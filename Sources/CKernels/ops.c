@@ -44,10 +44,13 @@ void ck_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t
     if (cache != cs) free(cache);
 }
 
-void ck_swiglu(float *gate, const float *up, int64_t n) {
+void ck_swiglu(float *gate, const float *up, int64_t n) { ck_swiglu_profiled(gate, up, n, CK_PROFILE_AVX2); }
+
+void ck_swiglu_profiled(float *gate, const float *up, int64_t n, int profile) {
 #if CK_X86
-    if (ck_use_avx2()) { ck_swiglu_avx2(gate, up, n); return; }
+    if (ck_use_avx2()) { ck_swiglu_avx2(gate, up, n, profile); return; }
 #endif
+    (void)profile;
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
         gate[i] = g / (1.0f + expf(-g)) * up[i];
@@ -85,10 +88,15 @@ void ck_sort_descending(const float *x, int64_t n, int32_t *order) {
     free(r);
 }
 
-double ck_softmax(float *x, int64_t n) {
+static double softmax_profiled(float *x, int64_t n, int profile);
+
+double ck_softmax(float *x, int64_t n) { return softmax_profiled(x, n, CK_PROFILE_AVX2); }
+
+static double softmax_profiled(float *x, int64_t n, int profile) {
 #if CK_X86
-    if (ck_use_avx2()) return ck_softmax_avx2(x, n);
+    if (ck_use_avx2()) return ck_softmax_avx2(x, n, profile);
 #endif
+    (void)profile;
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) max = fmaxf(max, x[i]);
     double sum = 0;
@@ -102,11 +110,12 @@ double ck_softmax(float *x, int64_t n) {
     return sum;
 }
 
-static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int batched) {
+static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int batched, int profile) {
 #if CK_X86
-    if (ck_use_avx2()) return batched ? ck_dot_f16_gemm_avx2(n, a, b) : ck_dot_f16_vec_avx2(n, a, b);
+    if (ck_use_avx2()) return batched ? ck_dot_f16_gemm_avx2(n, a, b, profile) : ck_dot_f16_vec_avx2(n, a, b, profile);
 #endif
     (void)batched;
+    (void)profile;
     float sum = 0;
     for (int64_t i = 0; i < n; i++) sum += ck_f16_to_f32(a[i]) * ck_f16_to_f32(b[i]);
     return sum;
@@ -114,27 +123,27 @@ static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int b
 
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
-                  int batched, float *scores, float *out) {
+                  int batched, int profile, float *scores, float *out) {
     const int64_t group = n_head / n_kv_head;
     const int64_t n_pad = (n_past + 15) / 16 * 16;  // a multiple of both vector widths
     uint16_t qh[1024];
     uint16_t *q16 = head_dim <= 1024 ? qh : malloc((size_t)head_dim * 2);
-    const int lanes = ck_attention_lanes(batched);
+    const int lanes = ck_attention_lanes(batched, profile);
     float *acc = malloc((size_t)(lanes * head_dim) * sizeof(float));
     for (int64_t h = 0; h < n_head; h++) {
         const int64_t kvh = h / group;
         ck_f32_to_f16_row(q + h * head_dim, q16, head_dim);
         for (int64_t j = 0; j < n_past; j++) {
-            scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16, batched) * scale;
+            scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16, batched, profile) * scale;
         }
         // Masked positions up to a multiple of sixteen, as in a padded cache row: they weigh exactly zero.
         for (int64_t j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
-        ck_softmax(scores, n_pad);
+        softmax_profiled(scores, n_pad, profile);
         for (int64_t j = 0; j < n_past; j++) scores[j] = ck_f16_to_f32(ck_f32_to_f16(scores[j]));
         float *o = out + h * head_dim;
 #if CK_X86
         if (ck_use_avx2()) {
-            ck_weighted_values_avx2(n_past, scores, v_cache + kvh * head_dim, kv_stride, head_dim, lanes, acc, o);
+            ck_weighted_values_avx2(n_past, scores, v_cache + kvh * head_dim, kv_stride, head_dim, lanes, profile, acc, o);
             continue;
         }
 #endif

@@ -491,29 +491,24 @@ AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_
 
 // --- Dispatch on the profile. ---
 
-static int numerics_profile = CK_PROFILE_AVX2;
-
-void ck_set_numerics_profile(int profile) { numerics_profile = profile == CK_PROFILE_AVX512 ? CK_PROFILE_AVX512 : CK_PROFILE_AVX2; }
-int ck_numerics_profile(void) { return numerics_profile; }
-int ck_attention_lanes(int batched) {
-    const int w = numerics_profile == CK_PROFILE_AVX512 ? 16 : 8;
+int ck_attention_lanes(int batched, int profile) {
+    const int w = profile == CK_PROFILE_AVX512 ? 16 : 8;
     return batched ? w : 4 * w;
 }
-
-void ck_swiglu_avx2(float *gate, const float *up, int64_t n) {
-    if (numerics_profile == CK_PROFILE_AVX512) swiglu_w16(gate, up, n); else swiglu_w8(gate, up, n);
+void ck_swiglu_avx2(float *gate, const float *up, int64_t n, int profile) {
+    if (profile == CK_PROFILE_AVX512) swiglu_w16(gate, up, n); else swiglu_w8(gate, up, n);
 }
-double ck_softmax_avx2(float *x, int64_t n) {
-    return numerics_profile == CK_PROFILE_AVX512 ? softmax_w16(x, n) : softmax_w8(x, n);
+double ck_softmax_avx2(float *x, int64_t n, int profile) {
+    return profile == CK_PROFILE_AVX512 ? softmax_w16(x, n) : softmax_w8(x, n);
 }
-float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
-    return numerics_profile == CK_PROFILE_AVX512 ? dot_f16_vec_w16(n, a, b) : dot_f16_vec_w8(n, a, b);
+float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile) {
+    return profile == CK_PROFILE_AVX512 ? dot_f16_vec_w16(n, a, b) : dot_f16_vec_w8(n, a, b);
 }
-float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b) {
-    return numerics_profile == CK_PROFILE_AVX512 ? dot_f16_gemm_w16(n, a, b) : dot_f16_gemm_w8(n, a, b);
+float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile) {
+    return profile == CK_PROFILE_AVX512 ? dot_f16_gemm_w16(n, a, b) : dot_f16_gemm_w8(n, a, b);
 }
-void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, float *acc, float *out) {
-    if (numerics_profile == CK_PROFILE_AVX512) weighted_values_w16(n_pos, p, v, stride, dim, lanes, acc, out);
+void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, int profile, float *acc, float *out) {
+    if (profile == CK_PROFILE_AVX512) weighted_values_w16(n_pos, p, v, stride, dim, lanes, acc, out);
     else weighted_values_w8(n_pos, p, v, stride, dim, lanes, acc, out);
 }
 
@@ -528,10 +523,7 @@ AVX2 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y) {
 
 #else
 
-static int numerics_profile = CK_PROFILE_AVX2;
-void ck_set_numerics_profile(int profile) { numerics_profile = profile == CK_PROFILE_AVX512 ? CK_PROFILE_AVX512 : CK_PROFILE_AVX2; }
-int ck_numerics_profile(void) { return numerics_profile; }
-int ck_attention_lanes(int batched) { return batched ? 8 : 32; }
+int ck_attention_lanes(int batched, int profile) { (void)profile; return batched ? 8 : 32; }
 int ck_simd_level(void) { return 0; }
 void ck_set_simd_enabled(int enabled) { (void)enabled; }
 

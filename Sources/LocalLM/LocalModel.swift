@@ -28,10 +28,11 @@ public actor LocalModel: LanguageModel {
     public nonisolated let file: GGUFFile
     private let transformer: Transformer
 
-    /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template.
-    public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil) throws {
+    /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
+    /// `numerics` chooses which llama.cpp build's arithmetic to reproduce.
+    public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2) throws {
         let file = try GGUFFile(path: path)
-        let transformer = try Transformer(file: file)
+        let transformer = try Transformer(file: file, numerics: numerics)
         let tokenizer = try Tokenizer(file: file)
         var template = chatFormat
         var problem: String?

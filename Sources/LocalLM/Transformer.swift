@@ -68,6 +68,20 @@ public struct TransformerConfig: Sendable, Hashable {
     }
 }
 
+/// Whose floating-point arithmetic the engine reproduces, to the last bit, on x86-64.
+///
+/// llama.cpp's CPU backend sums and approximates differently when built for AVX2 or for AVX-512;
+/// a one-bit difference early in the network can flip an 8-bit activation code, and greedy
+/// continuations then part ways. The engine follows either build on any machine with AVX2.
+public enum KernelNumerics: String, Sendable, Hashable, CaseIterable {
+    /// llama.cpp built for AVX2 (8-lane vectors): the build that recorded `Tests/Reference/llm`.
+    case llamaCppAVX2 = "llama.cpp-avx2"
+    /// llama.cpp built for AVX-512 (16-lane vectors).
+    case llamaCppAVX512 = "llama.cpp-avx512"
+
+    var profile: Int32 { self == .llamaCppAVX512 ? Int32(CK_PROFILE_AVX512) : Int32(CK_PROFILE_AVX2) }
+}
+
 /// One layer's weights, pointing into the mapped file.
 struct LayerWeights {
     let attentionNorm: UnsafePointer<Float>
@@ -123,9 +137,11 @@ final class Transformer {
     let outputNorm: UnsafePointer<Float>
     let ropeFactors: UnsafePointer<Float>?
     let layers: [LayerWeights]
+    let numerics: KernelNumerics
 
-    init(file: GGUFFile) throws {
+    init(file: GGUFFile, numerics: KernelNumerics = .llamaCppAVX2) throws {
         self.file = file
+        self.numerics = numerics
         var config = try TransformerConfig(file: file)
 
         func tensor(_ name: String) throws -> GGUFTensorInfo {
@@ -247,7 +263,7 @@ final class Transformer {
             for i in 0..<n {
                 ck_attention(q.p + i * qDim, kc, vc, Int64(start + i + 1),
                              Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(cache.stride), scale,
-                             n > 1 ? 1 : 0, scores.p, attn.p + i * qDim)
+                             n > 1 ? 1 : 0, numerics.profile, scores.p, attn.p + i * qDim)
             }
             Kernels.matmul(w.o, attn.p, batch: n, into: h.p)
             for i in 0..<n {
@@ -258,7 +274,7 @@ final class Transformer {
             for i in 0..<n { ck_rmsnorm(x.p + i * c.width, w.ffnNorm, h.p + i * c.width, Int64(c.width), c.normEpsilon) }
             Kernels.matmul(w.gate, h.p, batch: n, into: gate.p)
             Kernels.matmul(w.up, h.p, batch: n, into: up.p)
-            for i in 0..<n { ck_swiglu(gate.p + i * c.feedForward, up.p + i * c.feedForward, Int64(c.feedForward)) }
+            for i in 0..<n { ck_swiglu_profiled(gate.p + i * c.feedForward, up.p + i * c.feedForward, Int64(c.feedForward), numerics.profile) }
             Kernels.matmul(w.down, gate.p, batch: n, into: h.p)
             ck_add(x.p, h.p, Int64(n * c.width))
         }

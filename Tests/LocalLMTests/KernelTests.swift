@@ -163,7 +163,7 @@ enum DequantFixtures {
         var scores = [Float](repeating: 0, count: 3 + 16)
         var out = [Float](repeating: 0, count: 4)
         for batched: Int32 in [0, 1] {
-        ck_attention(q, k, v, 3, 2, 1, 2, 2, 0.5, batched, &scores, &out)
+        ck_attention(q, k, v, 3, 2, 1, 2, 2, 0.5, batched, Int32(CK_PROFILE_AVX2), &scores, &out)
         for h in 0..<2 {
             let qh = Array(q[(2 * h)..<(2 * h + 2)])
             let s = (0..<3).map { j in 0.5 * Double(qh[0] * keys[2 * j] + qh[1] * keys[2 * j + 1]) }

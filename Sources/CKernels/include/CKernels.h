@@ -67,12 +67,11 @@ int ck_simd_level(void);
 /// Forces the scalar path (`enabled` 0) or restores run-time detection (1) on the calling thread. For tests.
 void ck_set_simd_enabled(int enabled);
 
-/// Which build of llama.cpp's CPU backend the summation orders and exp approximation follow:
-/// its AVX2 build (8-lane vectors; the default, and the build that recorded the reference outputs)
-/// or its AVX-512 build (16-lane vectors). Either is reproduced on any x86-64 machine with AVX2.
+/// Which build of llama.cpp's CPU backend the summation orders and exp approximation of
+/// `ck_swiglu_profiled` and `ck_attention` follow: its AVX2 build (8-lane vectors; the build that
+/// recorded the reference outputs) or its AVX-512 build (16-lane vectors). Either is reproduced on
+/// any x86-64 machine with AVX2.
 enum { CK_PROFILE_AVX2 = 0, CK_PROFILE_AVX512 = 1 };
-void ck_set_numerics_profile(int profile);
-int ck_numerics_profile(void);
 
 /// IEEE half and bfloat16 conversions (round to nearest even).
 float ck_f16_to_f32(uint16_t h);
@@ -88,8 +87,10 @@ void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps);
 /// `freq_factors` (may be NULL) divides each pair's angle, as Llama 3's `rope_freqs`.
 void ck_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos,
              float freq_base, float freq_scale, int neox, const float *freq_factors);
-/// `gate[i] = silu(gate[i]) * up[i]`.
+/// `gate[i] = silu(gate[i]) * up[i]` (AVX2 profile).
 void ck_swiglu(float *gate, const float *up, int64_t n);
+/// `gate[i] = silu(gate[i]) * up[i]` with the exp approximation and grouping of `profile`.
+void ck_swiglu_profiled(float *gate, const float *up, int64_t n, int profile);
 /// `y[i] += x[i]`.
 void ck_add(float *y, const float *x, int64_t n);
 /// `y[i] *= x[i]`.
@@ -106,10 +107,11 @@ double ck_softmax(float *x, int64_t n);
 /// position (`n_kv_head * head_dim`), head h reading KV head `h / (n_head / n_kv_head)`.
 /// Scores are `scale * dot(f16(q), k)`, softmax in float, probabilities rounded to F16 and
 /// applied to V. `batched` (1 when the token is part of a multi-token batch) selects the
-/// summation order llama.cpp uses for that case. `scores` is scratch of `n_past + 16` floats.
+/// summation order llama.cpp uses for that case, `profile` the build it follows (CK_PROFILE_*).
+/// `scores` is scratch of `n_past + 16` floats.
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
-                  int batched, float *scores, float *out);
+                  int batched, int profile, float *scores, float *out);
 
 #ifdef __cplusplus
 }
