@@ -125,6 +125,9 @@ struct ModelCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Chat format instead of the file's template: \(ChatTemplate.Family.allCases.map(\.rawValue).joined(separator: ", ")).")
         var chatFormat: String?
 
+        @Option(name: .long, help: "Whose arithmetic to reproduce: \(KernelNumerics.allCases.map(\.rawValue).joined(separator: " or ")) (the build of llama.cpp you compare with).")
+        var numerics: String = KernelNumerics.llamaCppAVX2.rawValue
+
         @Option(name: .long, help: "0 is greedy.")
         var temperature: Double = 0
 
@@ -168,12 +171,13 @@ struct ModelCommand: AsyncParsableCommand {
             if raw && (system != nil || messages != nil || chatFormat != nil) { throw ValidationError("--raw takes the prompt as written: drop --system, --messages and --chat-format") }
             if maxTokens < 0 { throw ValidationError("--max-tokens must be 0 or more") }
             if temperature < 0 { throw ValidationError("--temperature must be 0 or more") }
+            if KernelNumerics(rawValue: numerics) == nil { throw ValidationError("--numerics must be one of \(KernelNumerics.allCases.map(\.rawValue).joined(separator: ", "))") }
         }
 
         func run() async throws {
             try await reportingModelErrors {
                 let format = try chatFormat.map { try ChatTemplate(name: $0) }
-                let model = try LocalModel(path: try options.path(), chatFormat: format)
+                let model = try LocalModel(path: try options.path(), chatFormat: format, numerics: KernelNumerics(rawValue: numerics) ?? .llamaCppAVX2)
                 let promptTokens: [Int]
                 if raw {
                     promptTokens = model.tokenizer.encode(prompt, parseSpecial: special, addSpecial: true)
