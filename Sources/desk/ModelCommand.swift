@@ -83,7 +83,7 @@ struct ModelCommand: AsyncParsableCommand {
     }
 
     struct Tokenize: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the token ids of TEXT, space-separated on one line.")
+        static let configuration = CommandConfiguration(abstract: "Print the token ids of TEXT, space-separated on one line (with BOS when the vocabulary adds one).")
 
         @Argument(help: "The text to tokenize.")
         var text: String
@@ -97,7 +97,8 @@ struct ModelCommand: AsyncParsableCommand {
             try await reportingModelErrors {
                 let file = try GGUFFile(path: try options.path())
                 let tokenizer = try Tokenizer(file: file)
-                print(tokenizer.encode(text, parseSpecial: special).map(String.init).joined(separator: " "))
+                // BOS/EOS as the vocabulary asks (as llama.cpp tokenizes), so the ids are what `generate --raw` feeds.
+                print(tokenizer.encode(text, parseSpecial: special, addSpecial: true).map(String.init).joined(separator: " "))
             }
         }
     }
