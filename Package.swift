@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Analytics", targets: ["Analytics"]),
         .library(name: "DeskTesting", targets: ["DeskTesting"]),
         .library(name: "Optimizer", targets: ["Optimizer"]),
+        .library(name: "LocalLM", targets: ["LocalLM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -39,6 +40,10 @@ let package = Package(
         .target(name: "LanguageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The OpenAI-compatible chat-completions client (llama.cpp server, Ollama, vLLM, LM Studio).
         .target(name: "RemoteLM", dependencies: ["LanguageModel"]),
+        // Hot loops of the local model in C, optimised in every configuration (debug Swift is too slow for them).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-Wall"])]),
+        // The in-process GGUF engine: reader, tokenizer, chat templates, transformer, sampler, `LocalModel`.
+        .target(name: "LocalLM", dependencies: ["LanguageModel", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         // Instruments, bars, calendar, news, scenarios, the point-in-time feed, indicators.
         .target(name: "Market", dependencies: ["InputFiles"]),
         // Ipopt's C interface. Debian: link libipopt directly (its pkg-config file asks for -llapack -lblas,
@@ -67,7 +72,7 @@ let package = Package(
         // The command line: wires the concrete journal and models into the desk.
         .executableTarget(name: "desk", dependencies: [
             "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
-            "Optimizer", "RemoteLM",
+            "Optimizer", "RemoteLM", "LocalLM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -80,8 +85,9 @@ let package = Package(
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "desk"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteLMTests", dependencies: ["RemoteLM", "LanguageModel", "DeskTesting"]),
+        .testTarget(name: "LocalLMTests", dependencies: ["LocalLM", "CKernels", "LanguageModel", "DeskTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk",
-                                                          "Desk", "Exchange"]),
+                                                          "Desk", "Exchange", "LocalLM"]),
     ]
 )
 

@@ -9,4 +9,6 @@ trap 'rm -f "$log"' EXIT
 status=0
 swift build -c release --product desk >"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then cat "$log" >&2; echo "error: the build failed" >&2; exit "$status"; fi
+echo "==> .build/release/desk model pull   (the default local model, when missing)" >&2
+.build/release/desk model pull >/dev/null
 .build/release/desk replay covid-crash-2020 "$@"

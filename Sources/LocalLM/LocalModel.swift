@@ -1,0 +1,170 @@
+import Foundation
+import LanguageModel
+
+/// The outcome of one generation: the new tokens, their text, why it stopped, and what it cost.
+public struct Generation: Sendable, Hashable {
+    public var tokenIDs: [Int]
+    public var text: String
+    public var finishReason: FinishReason
+    public var usage: Usage
+}
+
+/// A GGUF model running in this process: the desk's default ``LanguageModel``.
+///
+/// Requests are serialised on one engine (this actor): each runs to completion on its own KV
+/// cache before the next starts, so concurrent callers never interleave on one cache. The
+/// calling task's cancellation is checked between tokens. A request's `schema` is not yet
+/// enforced while decoding (the caller validates the output); ``TokenConstraint`` is the hook
+/// for constrained decoding.
+public actor LocalModel: LanguageModel {
+    public nonisolated let descriptor: ModelDescriptor
+    /// The tokenizer, usable from any thread.
+    public nonisolated let tokenizer: Tokenizer
+    /// The chat format prompts are rendered with.
+    public nonisolated let chatTemplate: ChatTemplate?
+    /// Why the file's chat template could not be used, when it could not.
+    public nonisolated let chatTemplateProblem: String?
+    public nonisolated let config: TransformerConfig
+    public nonisolated let file: GGUFFile
+    private let transformer: Transformer
+
+    /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
+    /// `numerics` chooses which llama.cpp build's arithmetic to reproduce.
+    public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2) throws {
+        let file = try GGUFFile(path: path)
+        let transformer = try Transformer(file: file, numerics: numerics)
+        let tokenizer = try Tokenizer(file: file)
+        var template = chatFormat
+        var problem: String?
+        if template == nil {
+            if let jinja = file["tokenizer.chat_template"]?.stringValue {
+                do { template = try ChatTemplate(jinja: jinja) } catch { problem = "\(error)" }
+            } else {
+                problem = "the model file has no chat template; pass --chat-format (\(ChatTemplate.Family.allCases.map(\.rawValue).joined(separator: ", "))) or use a raw prompt"
+            }
+        }
+        self.file = file
+        self.transformer = transformer
+        self.tokenizer = tokenizer
+        self.config = transformer.config
+        self.chatTemplate = template
+        self.chatTemplateProblem = problem
+        let digest = try ModelDigest.sha256(ofFileAt: path)
+        let displayName = name ?? file["general.name"]?.stringValue ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        descriptor = ModelDescriptor(name: displayName, digest: digest, contextLength: transformer.config.contextLength)
+    }
+
+    /// The conversation as the prompt text the model sees.
+    public nonisolated func prompt(for messages: [ChatMessage]) throws -> String {
+        guard let chatTemplate else {
+            throw LanguageModelError(.unavailable, chatTemplateProblem ?? "no chat template")
+        }
+        return chatTemplate.render(messages)
+    }
+
+    public func complete(_ request: ModelRequest) async throws -> Completion {
+        let text = try prompt(for: request.messages)
+        let promptTokens = tokenizer.encode(text, parseSpecial: true, addSpecial: true)
+        let result = try generate(promptTokens: promptTokens, sampling: request.sampling)
+        if result.finishReason == .cancelled {
+            throw LanguageModelError(.cancelled, "the request was cancelled after \(result.tokenIDs.count) tokens")
+        }
+        return Completion(text: result.text, finishReason: result.finishReason, usage: result.usage,
+                          modelDigest: descriptor.digest, tokenIDs: result.tokenIDs)
+    }
+
+    /// Generates from prompt token ids. `onText` receives each new piece of text as it is decoded.
+    /// Returns with `.cancelled` when the calling task is cancelled.
+    public func generate(promptTokens: [Int], sampling: SamplingSettings, constraint: (any TokenConstraint)? = nil,
+                         onText: (@Sendable (String) -> Void)? = nil) throws -> Generation {
+        let started = ContinuousClock.now
+        guard !promptTokens.isEmpty else { throw LanguageModelError(.invalidOutput, "the prompt is empty") }
+        let maxTokens = max(0, sampling.maxTokens)
+        guard promptTokens.count < config.contextLength else {
+            throw LanguageModelError(.contextOverflow, "the prompt has \(promptTokens.count) tokens; the model's context holds \(config.contextLength)")
+        }
+        var cache = transformer.makeCache(capacity: promptTokens.count + maxTokens)
+        var sampler = Sampler(settings: sampling)
+        sampler.observe(promptTokens)
+        var constraint = constraint
+
+        var generated: [Int] = []
+        var bytes: [UInt8] = []
+        var emitted = 0
+        var firstTokenAt: Duration?
+        var finish = FinishReason.maxTokens
+        var stopAt: Int?
+
+        if Task.isCancelled { finish = .cancelled }
+        var logits = finish == .cancelled ? [] : transformer.prefill(promptTokens, cache: &cache)
+        while finish != .cancelled, generated.count < maxTokens {
+            var mask = constraint?.allowedTokens(vocabularySize: logits.count)
+            if sampling.ignoreEndOfSequence {
+                if mask == nil { mask = TokenMask(count: logits.count, allowed: true) }
+                for id in tokenizer.endOfGeneration { mask![id] = false }
+            }
+            let token = sampler.sample(&logits, mask: mask)
+            if firstTokenAt == nil { firstTokenAt = ContinuousClock.now - started }
+            if tokenizer.endOfGeneration.contains(token), !sampling.ignoreEndOfSequence {
+                finish = .endOfSequence
+                break
+            }
+            generated.append(token)
+            sampler.observe([token])
+            constraint?.accept(token)
+            bytes += tokenizer.bytes(of: token)
+
+            if !sampling.stop.isEmpty {
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let hit = sampling.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                    stopAt = text.utf8.distance(from: text.startIndex, to: hit.lowerBound)
+                    finish = .stopSequence
+                    break
+                }
+            }
+            if let onText { emitted = stream(bytes, from: emitted, holdBack: sampling.stop, to: onText) }
+            if constraint?.isComplete == true { finish = .endOfSequence; break }
+            if generated.count >= maxTokens || cache.count >= cache.capacity { finish = .maxTokens; break }
+            if Task.isCancelled { finish = .cancelled; break }
+            logits = transformer.forward([token], cache: &cache)
+        }
+        if let stopAt { bytes.removeLast(bytes.count - stopAt) }
+        if let onText, emitted < bytes.count { onText(String(decoding: bytes[emitted...], as: UTF8.self)) }
+        let total = ContinuousClock.now - started
+        let usage = Usage(promptTokens: promptTokens.count, completionTokens: generated.count, cachedPromptTokens: 0,
+                          timeToFirstToken: (firstTokenAt ?? total).seconds, totalSeconds: total.seconds)
+        return Generation(tokenIDs: generated, text: String(decoding: bytes, as: UTF8.self), finishReason: finish, usage: usage)
+    }
+
+    /// The logits after `tokens` (for comparisons with other engines).
+    public func logits(after tokens: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty, tokens.count <= config.contextLength else {
+            throw LanguageModelError(.contextOverflow, "logits need 1 to \(config.contextLength) tokens, got \(tokens.count)")
+        }
+        var cache = transformer.makeCache(capacity: tokens.count)
+        return transformer.prefill(tokens, cache: &cache)
+    }
+
+    /// Sends the complete UTF-8 text after `from`, keeping back a tail that could begin a stop sequence.
+    private nonisolated func stream(_ bytes: [UInt8], from: Int, holdBack stops: [String], to onText: (String) -> Void) -> Int {
+        var end = bytes.count
+        // Do not split a UTF-8 sequence.
+        var i = end - 1, continuation = 0
+        while i >= from, i >= 0, bytes[i] & 0xC0 == 0x80 { continuation += 1; i -= 1 }
+        if i >= from, i >= 0 {
+            let lead = bytes[i]
+            let expected = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0
+            if continuation < expected { end = i }
+        }
+        let longestStop = stops.map(\.utf8.count).max() ?? 0
+        end = max(from, min(end, bytes.count - max(0, longestStop - 1)))
+        while end > from, end < bytes.count, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        guard end > from else { return from }
+        onText(String(decoding: bytes[from..<end], as: UTF8.self))
+        return end
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
