@@ -52,7 +52,7 @@ import Testing
         return file.path
     }
 
-    @Test func theDefaultDeskReplaysThroughARemoteModelAndAgainFromTheCallCache() throws {
+    @Test func theDefaultDeskReplaysThroughARemoteModelAndAgainFromTheCallCache() async throws {
         let server = try Self.server()
         defer { server.stop() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remote-desk-\(UUID().uuidString)")
@@ -63,7 +63,7 @@ import Testing
         let model = "openai:http://127.0.0.1:\(server.port)/v1?stream=false&response_format=off#reading"
         let arguments = ["replay", scenario, "--desk", "default", "--model", model, "--journal", journalPath, "--json"]
 
-        let first = try DeskProcess.run(arguments)
+        let first = try await DeskProcess.run(arguments)
         #expect(first.status == 0, "\(first.stderr)")
         let summary = try JSONValue(parsing: first.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let agents = try #require(summary["agents"])
@@ -83,7 +83,7 @@ import Testing
         #expect(!(try journal.fills(of: run)).isEmpty)
 
         // Again: every call comes from the journal's call cache; the server is not asked, and the run is the same.
-        let second = try DeskProcess.run(arguments)
+        let second = try await DeskProcess.run(arguments)
         #expect(second.status == 0, "\(second.stderr)")
         let again = try JSONValue(parsing: second.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(again["agents"]?["cache_hits"] == .number(calls))

@@ -7,49 +7,11 @@ import LanguageModel
 import Market
 import Testing
 
-/// Runs the built `desk` executable the way a user does.
-enum DeskProcess {
-    static var executable: URL {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var folder = here.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("desk")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("desk")
-    }
-
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    static func run(_ arguments: [String], in directory: URL = Fixtures.packageRoot) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["DESK_JOURNAL"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func temporaryJournal() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).sqlite").path
-    }
-}
-
 @Suite(.serialized) struct ReplayCommandTests {
     @Test func replaySummaryIsRecomputedFromTheJournal() async throws {
         let journalPath = DeskProcess.temporaryJournal()
         defer { try? FileManager.default.removeItem(atPath: journalPath) }
-        let result = try DeskProcess.run(["replay", "scenarios/covid-crash-2020.yaml", "--journal", journalPath, "--json"])
+        let result = try await DeskProcess.run(["replay", "scenarios/covid-crash-2020.yaml", "--journal", journalPath, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let runID = RunID(Int64(try #require(summary["run"]?.numberValue)))
@@ -70,10 +32,10 @@ enum DeskProcess {
         #expect(summary["max_drawdown_trough"]?.stringValue == "2020-03-23")
     }
 
-    @Test func aMissingScenarioIsOneClearErrorAndNoRun() throws {
+    @Test func aMissingScenarioIsOneClearErrorAndNoRun() async throws {
         let journalPath = DeskProcess.temporaryJournal()
         defer { try? FileManager.default.removeItem(atPath: journalPath) }
-        let result = try DeskProcess.run(["replay", "scenarios/no-such.yaml", "--journal", journalPath])
+        let result = try await DeskProcess.run(["replay", "scenarios/no-such.yaml", "--journal", journalPath])
         #expect(result.status != 0)
         #expect(result.stderr.contains("scenarios/no-such.yaml"))
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -82,7 +44,7 @@ enum DeskProcess {
         }
     }
 
-    @Test func aMalformedScenarioNamesFileLineAndKeyAndLeavesNoCompletedRun() throws {
+    @Test func aMalformedScenarioNamesFileLineAndKeyAndLeavesNoCompletedRun() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -92,7 +54,7 @@ enum DeskProcess {
         let file = folder.appendingPathComponent("bad.yaml")
         try bad.write(to: file, atomically: true, encoding: .utf8)
         let journalPath = folder.appendingPathComponent("j.sqlite").path
-        let result = try DeskProcess.run(["replay", file.path, "--journal", journalPath])
+        let result = try await DeskProcess.run(["replay", file.path, "--journal", journalPath])
         #expect(result.status == 2)
         #expect(result.stderr.contains("bad.yaml:"))
         #expect(result.stderr.contains("intial_cash"))

@@ -1,3 +1,4 @@
+import Foundation
 @testable import desk
 import InputFiles
 import Journal
@@ -36,12 +37,15 @@ import Testing
         }
     }
 
-    @Test func aModelThisBuildCannotRunIsAClearError() async throws {
+    @Test func aModelFileThatIsNotAGGUFIsAClearErrorNamingIt() async throws {
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-model-\(UUID().uuidString).gguf")
+        try Data("this is not a GGUF file".utf8).write(to: bad)
+        defer { try? FileManager.default.removeItem(at: bad) }
         do {
-            _ = try await ModelResolver.resolve(.embedded(.smollm2))
-            Issue.record("the embedded model resolved without an engine")
+            _ = try await ModelResolver.resolve(.file(path: bad.path))
+            Issue.record("a text file opened as a model")
         } catch let error as InputError {
-            #expect(error.problem.contains("LocalLM") && error.remedy != nil)
+            #expect(error.file == bad.path && error.field == "model" && error.remedy != nil)
         }
         await #expect(throws: InputError.self) { _ = try await ModelResolver.resolve(.file(path: "/no/such.gguf")) }
     }
