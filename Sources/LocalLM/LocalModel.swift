@@ -13,9 +13,8 @@ public struct Generation: Sendable, Hashable {
 ///
 /// Requests are serialised on one engine (this actor): each runs to completion on its own KV
 /// cache before the next starts, so concurrent callers never interleave on one cache. The
-/// calling task's cancellation is checked between tokens. A request's `schema` is not yet
-/// enforced while decoding (the caller validates the output); ``TokenConstraint`` is the hook
-/// for constrained decoding.
+/// calling task's cancellation is checked between tokens. A request's `schema` constrains
+/// decoding (``SchemaConstraint``), so the completion is JSON that validates against it.
 public actor LocalModel: LanguageModel {
     public nonisolated let descriptor: ModelDescriptor
     /// The tokenizer, usable from any thread.
@@ -65,7 +64,8 @@ public actor LocalModel: LanguageModel {
     public func complete(_ request: ModelRequest) async throws -> Completion {
         let text = try prompt(for: request.messages)
         let promptTokens = tokenizer.encode(text, parseSpecial: true, addSpecial: true)
-        let result = try generate(promptTokens: promptTokens, sampling: request.sampling)
+        // With a schema, decoding is constrained (Constraints/): the text is JSON that validates.
+        let result = try generate(promptTokens: promptTokens, sampling: request.sampling, constraint: try constraint(for: request))
         if result.finishReason == .cancelled {
             throw LanguageModelError(.cancelled, "the request was cancelled after \(result.tokenIDs.count) tokens")
         }

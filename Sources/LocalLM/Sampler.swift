@@ -12,6 +12,13 @@ public struct TokenMask: Sendable, Hashable {
         words = Array(repeating: allowed ? ~0 : 0, count: (count + 63) / 64)
     }
 
+    /// A mask over `count` tokens from its bit words (bit `i % 64` of word `i / 64` allows token `i`).
+    public init(count: Int, words: [UInt64]) {
+        precondition(words.count == (count + 63) / 64, "a mask over \(count) tokens has \((count + 63) / 64) words")
+        self.count = count
+        self.words = words
+    }
+
     public subscript(token: Int) -> Bool {
         get { token >= 0 && token < count && words[token >> 6] & (1 << UInt64(token & 63)) != 0 }
         set {
@@ -91,7 +98,9 @@ public struct Sampler: Sendable {
             }
         }
         if let mask {
-            for i in 0..<n where !mask[i] { logits[i] = -.infinity }
+            // In C: a Swift loop over the vocabulary costs milliseconds a token in debug builds.
+            logits.withUnsafeMutableBufferPointer { l in mask.words.withUnsafeBufferPointer { ck_mask_logits(l.baseAddress!, Int64(min(n, mask.count)), $0.baseAddress!) } }
+            if n > mask.count { for i in mask.count..<n { logits[i] = -.infinity } }
         }
         if settings.temperature <= 0 {
             return logits.withUnsafeBufferPointer { Int(ck_argmax($0.baseAddress!, Int64(n))) }
