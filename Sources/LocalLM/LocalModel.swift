@@ -65,9 +65,14 @@ public actor LocalModel: LanguageModel {
         let text = try prompt(for: request.messages)
         let promptTokens = tokenizer.encode(text, parseSpecial: true, addSpecial: true)
         // With a schema, decoding is constrained (Constraints/): the text is JSON that validates.
-        let result = try generate(promptTokens: promptTokens, sampling: request.sampling, constraint: try constraint(for: request))
+        let room = max(0, min(request.sampling.maxTokens, config.contextLength - promptTokens.count))
+        let constraint = try constraint(for: request, tokenBudget: room)
+        let result = try generate(promptTokens: promptTokens, sampling: request.sampling, constraint: constraint)
         if result.finishReason == .cancelled {
             throw LanguageModelError(.cancelled, "the request was cancelled after \(result.tokenIDs.count) tokens")
+        }
+        if constraint != nil, result.finishReason != .endOfSequence {
+            throw LanguageModelError(.invalidOutput, "constrained decoding ended (\(result.finishReason.rawValue)) before the JSON was complete: \(result.text)")
         }
         return Completion(text: result.text, finishReason: result.finishReason, usage: result.usage,
                           modelDigest: descriptor.digest, tokenIDs: result.tokenIDs)
@@ -75,6 +80,10 @@ public actor LocalModel: LanguageModel {
 
     /// Generates from prompt token ids. `onText` receives each new piece of text as it is decoded.
     /// Returns with `.cancelled` when the calling task is cancelled.
+    ///
+    /// With a `constraint`, only the tokens it allows are sampled and generation ends (`.endOfSequence`)
+    /// when it is complete; `sampling.stop` does not apply, since cutting constrained output would
+    /// break it. A constraint that allows no token at all is an `invalid_output` error.
     public func generate(promptTokens: [Int], sampling: SamplingSettings, constraint: (any TokenConstraint)? = nil,
                          onText: (@Sendable (String) -> Void)? = nil) throws -> Generation {
         let started = ContinuousClock.now
@@ -99,6 +108,9 @@ public actor LocalModel: LanguageModel {
         var logits = finish == .cancelled ? [] : transformer.prefill(promptTokens, cache: &cache)
         while finish != .cancelled, generated.count < maxTokens {
             var mask = constraint?.allowedTokens(vocabularySize: logits.count)
+            if let mask, mask.isEmpty {
+                throw LanguageModelError(.invalidOutput, "the output constraint allows no token after \"\(String(decoding: bytes, as: UTF8.self))\"")
+            }
             if sampling.ignoreEndOfSequence {
                 if mask == nil { mask = TokenMask(count: logits.count, allowed: true) }
                 for id in tokenizer.endOfGeneration { mask![id] = false }
@@ -114,7 +126,7 @@ public actor LocalModel: LanguageModel {
             constraint?.accept(token)
             bytes += tokenizer.bytes(of: token)
 
-            if !sampling.stop.isEmpty {
+            if constraint == nil, !sampling.stop.isEmpty {
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let hit = sampling.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
                     stopAt = text.utf8.distance(from: text.startIndex, to: hit.lowerBound)
@@ -122,7 +134,7 @@ public actor LocalModel: LanguageModel {
                     break
                 }
             }
-            if let onText { emitted = stream(bytes, from: emitted, holdBack: sampling.stop, to: onText) }
+            if let onText { emitted = stream(bytes, from: emitted, holdBack: constraint == nil ? sampling.stop : [], to: onText) }
             if constraint?.isComplete == true { finish = .endOfSequence; break }
             if generated.count >= maxTokens || cache.count >= cache.capacity { finish = .maxTokens; break }
             if Task.isCancelled { finish = .cancelled; break }

@@ -19,6 +19,9 @@ public struct TokenMask: Sendable, Hashable {
         self.words = words
     }
 
+    /// True when no token is allowed.
+    public var isEmpty: Bool { words.withUnsafeBufferPointer { ck_bits_count($0.baseAddress!, Int64($0.count)) == 0 } }
+
     public subscript(token: Int) -> Bool {
         get { token >= 0 && token < count && words[token >> 6] & (1 << UInt64(token & 63)) != 0 }
         set {

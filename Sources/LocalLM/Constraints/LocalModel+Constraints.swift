@@ -4,11 +4,13 @@ extension LocalModel {
     /// The constraint that makes the completion of `request` valid JSON for its schema (and its
     /// optional preamble); nil without a schema. A schema outside the supported subset, or a
     /// `max_tokens` too small for its shortest JSON, is an `invalid_output` error before any decoding.
-    public nonisolated func constraint(for request: ModelRequest) throws -> SchemaConstraint? {
+    /// `tokenBudget` (default: `max_tokens`) is how many tokens the generation may take: less
+    /// than `max_tokens` when the context window leaves less room.
+    public nonisolated func constraint(for request: ModelRequest, tokenBudget: Int? = nil) throws -> SchemaConstraint? {
         guard let schema = request.schema else { return nil }
         do {
             return try SchemaConstraint(schema: schema, tokenizer: tokenizer, vocabularyKey: descriptor.digest,
-                                        maxTokens: request.sampling.maxTokens, preamble: request.preamble?.maxCharacters)
+                                        maxTokens: tokenBudget ?? request.sampling.maxTokens, preamble: request.preamble?.maxCharacters)
         } catch let error as SchemaGrammarError {
             throw LanguageModelError(.invalidOutput, "the output schema cannot be followed: \(error)")
         }

@@ -63,12 +63,12 @@ struct ByteTrie: Sendable {
 
     struct ChildSequence: Sequence, IteratorProtocol {
         let trie: ByteTrie
-        var next: Int32
-        init(trie: ByteTrie, first: Int32) { self.trie = trie; next = first }
+        var cursor: Int32
+        init(trie: ByteTrie, first: Int32) { self.trie = trie; cursor = first }
         mutating func next() -> Int? {
-            guard next >= 0 else { return nil }
-            let node = Int(next)
-            next = trie.nextSibling[node]
+            guard cursor >= 0 else { return nil }
+            let node = Int(cursor)
+            cursor = trie.nextSibling[node]
             return node
         }
     }

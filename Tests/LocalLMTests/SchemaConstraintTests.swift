@@ -1,0 +1,198 @@
+import Foundation
+import LanguageModel
+import LocalLM
+import Testing
+
+/// Schemas of every supported shape, small enough for short generations.
+enum SchemaCases {
+    static let all: [(name: String, schema: OutputSchema)] = [
+        ("enum", .object([.init("action", .choice(["buy", "sell", "hold"]))])),
+        ("bounded integer", .object([.init("score", .integer(minimum: 1, maximum: 10))])),
+        ("unit number", .object([.init("p", .number(minimum: 0, maximum: 1))])),
+        ("boolean and negative integers", .object([.init("ok", .boolean), .init("n", .integer(minimum: -5, maximum: 5))])),
+        ("array of enums", .object([.init("tags", .array(items: .choice(["growth", "value", "momentum"]), minItems: 0, maxItems: 3))])),
+        ("bounded string", .object([.init("name", .string(choices: nil, minLength: 0, maxLength: 8))])),
+        ("nested object", .object([.init("position", .object([.init("symbol", .choice(["AAPL", "MSFT"])), .init("qty", .integer(minimum: 0, maximum: 100))]))])),
+        ("non-empty integer list", .object([.init("xs", .array(items: .integer(minimum: 0, maximum: 9), minItems: 1, maxItems: 3))])),
+        ("string with a minimum and a signed number", .object([.init("note", .string(choices: nil, minLength: 2, maxLength: 6)), .init("w", .number(minimum: -1, maximum: 1))])),
+        ("optional property", .object(properties: [.init("a", .integer(minimum: nil, maximum: nil)), .init("b", .boolean)], required: ["a"])),
+        ("narrow fractional bounds", .object([.init("x", .number(minimum: 0.25, maximum: 0.3)), .init("k", .integer(minimum: -3, maximum: -1))])),
+        ("list of objects", .object([.init("legs", .array(items: .object([.init("s", .choice(["X", "Y"])), .init("w", .number(minimum: 0, maximum: 1))]), minItems: 0, maxItems: 2))])),
+        ("unbounded string and number", .object(properties: [.init("why", .string(choices: nil, minLength: 0, maxLength: nil)), .init("v", .number(minimum: nil, maximum: nil))], required: ["why", "v"])),
+        ("all optional", .object(properties: [.init("a", .boolean), .init("b", .choice(["x\"y", "z"]))], required: [])),
+    ]
+}
+
+@Suite struct SchemaConstraintTests {
+    /// Draws tokens from the constraint's masks (no model): every path through the masks must end in valid JSON.
+    static func randomWalk(_ constraint: SchemaConstraint, tokenizer: Tokenizer, maxTokens: Int, seed: UInt64,
+                           preferShort: Bool) throws -> (text: String, tokens: Int) {
+        var constraint = constraint
+        var rng = SeededGenerator(seed: seed)
+        var bytes: [UInt8] = []
+        var tokens = 0
+        while !constraint.isComplete {
+            try #require(tokens < maxTokens, "the constraint did not finish within \(maxTokens) tokens: \(String(decoding: bytes, as: UTF8.self))")
+            let offered = constraint.allowedTokens(vocabularySize: tokenizer.count)
+            let mask = try #require(offered)
+            var allowed: [Int] = []
+            for (w, word) in mask.words.enumerated() where word != 0 {
+                for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 { allowed.append(w * 64 + bit) }
+            }
+            try #require(!allowed.isEmpty, "no token is allowed after \(String(decoding: bytes, as: UTF8.self))")
+            #expect(!allowed.contains { tokenizer.endOfGeneration.contains($0) })
+            let pick = preferShort && rng.unit() < 0.5
+                ? allowed.min { tokenizer.bytes(of: $0).count < tokenizer.bytes(of: $1).count }!
+                : allowed[Int(rng.next() % UInt64(allowed.count))]
+            constraint.accept(pick)
+            bytes += tokenizer.bytes(of: pick)
+            tokens += 1
+        }
+        return (String(decoding: bytes, as: UTF8.self), tokens)
+    }
+
+    @Test func everyPathThroughTheMasksEndsInValidJSONWithinTheTokenBudget() throws {
+        let model = try Oracle.loadedModel()
+        let tokenizer = model.tokenizer
+        for (index, (name, schema)) in SchemaCases.all.enumerated() {
+            let request = ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 40), schema: schema)
+            let shortest = try #require(try model.constraint(for: request)).shortestOutputBytes
+            // A budget of exactly the shortest JSON, a tight one, and a loose one.
+            for (trial, budget) in [shortest, shortest + 3, shortest + 12, 64].enumerated() {
+                let constraint = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: budget), schema: schema)))
+                for seed in 0..<UInt64(3) {
+                    let walk = try Self.randomWalk(constraint, tokenizer: tokenizer, maxTokens: budget,
+                                                   seed: UInt64(index * 100 + trial * 10) + seed, preferShort: seed == 2)
+                    let json = try JSONValue(parsing: walk.text)
+                    #expect(schema.violations(of: json).isEmpty, "\(name), budget \(budget): \(walk.text) → \(schema.violations(of: json))")
+                }
+            }
+        }
+    }
+
+    @Test func aPreambleOfBoundedFreeTextMayPrecedeTheJSON() throws {
+        let model = try Oracle.loadedModel()
+        let schema = SchemaCases.all[3].schema
+        for seed in 0..<UInt64(6) {
+            let request = ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 48), schema: schema, preamble: OutputPreamble(maxCharacters: 20))
+            let walk = try Self.randomWalk(try #require(try model.constraint(for: request)), tokenizer: model.tokenizer, maxTokens: 48, seed: seed, preferShort: false)
+            let brace = try #require(walk.text.firstIndex(of: "{"))
+            #expect(walk.text.utf8.distance(from: walk.text.startIndex, to: brace) <= 20)
+            #expect(schema.violations(of: try JSONValue(parsing: String(walk.text[brace...]))).isEmpty, "\(walk.text)")
+        }
+    }
+
+    @Test func masksFollowTheGrammarAtEachStep() throws {
+        let model = try Oracle.loadedModel()
+        let tokenizer = model.tokenizer
+        let schema = OutputSchema.object([.init("side", .choice(["buy", "sell"])), .init("qty", .integer(minimum: 0, maximum: 50))])
+        var constraint = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 30), schema: schema)))
+        func allows(_ text: String) -> Bool {
+            guard let id = tokenizer.id(of: text) ?? tokenizer.encode(text).first else { return false }
+            return constraint.allowedTokens(vocabularySize: tokenizer.count)![id]
+        }
+        func feed(_ text: String) { for id in tokenizer.encode(text) { constraint.accept(id) } }
+        #expect(allows("{"))
+        #expect(!allows(" "))
+        #expect(!allows("["))
+        feed("{\"side\":\"")
+        #expect(allows("b") && allows("s"))
+        #expect(!allows("h"))
+        feed("sell\",\"qty\":")
+        #expect(allows("5"))
+        #expect(!allows("-"))
+        feed("5")
+        #expect(allows("0"))
+        #expect(!allows("."))
+        feed("0")
+        #expect(!allows("0"))
+        #expect(!constraint.isComplete)
+        feed("}")
+        #expect(constraint.isComplete)
+    }
+
+    @Test func aSchemaTheDecoderCannotFollowIsAnInvalidOutputErrorBeforeDecoding() throws {
+        let model = try Oracle.loadedModel()
+        let cases: [(OutputSchema, String)] = [
+            (.array(items: .boolean, minItems: 0, maxItems: 1), "top level"),
+            (.object([.init("n", .integer(minimum: 5, maximum: 4))]), "no whole number"),
+            (.object([.init("s", .string(choices: nil, minLength: 4, maxLength: 2))]), "minLength 4 exceeds maxLength 2"),
+            (.object([.init("x", .number(minimum: 0.1234561, maximum: 0.1234569))]), "no number with at most 6 decimals"),
+            (.object([.init("list", .array(items: .boolean, minItems: 3, maxItems: 2))]), "minItems 3 exceeds maxItems 2"),
+            (.object([.init("a", .string(choices: nil, minLength: 20, maxLength: nil))]), "max_tokens 8"),
+        ]
+        for (schema, expected) in cases {
+            #expect {
+                _ = try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 8), schema: schema))
+            } throws: { error in
+                guard let error = error as? LanguageModelError, error.kind == .invalidOutput else { return false }
+                return error.message.contains(expected)
+            }
+        }
+    }
+
+    @Test func aJSONSchemaOutsideTheSubsetIsRejectedWithItsPath() throws {
+        let document = try JSONValue(parsing: #"{"type":"object","properties":{"a":{"type":"array","items":{"type":"string","pattern":"x"}}}}"#)
+        #expect {
+            _ = try OutputSchema(jsonSchema: document)
+        } throws: { error in
+            "\(error)".contains("$.properties.a.items") && "\(error)".contains("'pattern'")
+        }
+    }
+}
+
+@Suite(.serialized) struct ConstrainedGenerationTests {
+    static let prompts = [
+        "Should the desk buy, sell or hold Apple after strong earnings? Answer in JSON.",
+        "Rate the market mood today.",
+        "Give a short trade idea as JSON.",
+        "What is the risk of a 3x leveraged ETF? Reply with JSON only.",
+        "Summarise: oil prices fell 8% after OPEC raised output.",
+    ]
+
+    /// The model's generations under varied schemas, prompts, seeds and temperatures: every one is valid.
+    @Test func twoHundredConstrainedGenerationsWithTheRealModelAllValidate() async throws {
+        let model = try Oracle.loadedModel()
+        let temperatures = [0, 0.6, 1.0, 1.5]
+        var valid = 0, total = 0
+        var failures: [String] = []
+        for i in 0..<200 {
+            let schema = SchemaCases.all[i % SchemaCases.all.count].schema
+            let prompt = Self.prompts[(i / SchemaCases.all.count) % Self.prompts.count]
+            // A short system message keeps SmolLM2's long default one out of the prompt.
+            let messages: [ChatMessage] = [.system("Reply in JSON."), .user(prompt)]
+            let preamble = i % 7 == 3 ? OutputPreamble(maxCharacters: 12) : nil
+            // From the shortest JSON the schema allows (the tightest budget) to a dozen tokens more.
+            let shortest = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 100), schema: schema))).shortestOutputBytes
+            let sampling = SamplingSettings(maxTokens: shortest + (i * 5) % 13, temperature: temperatures[i % temperatures.count],
+                                            topK: i % 3 == 0 ? 40 : 0, topP: i % 4 == 1 ? 0.9 : 1, seed: UInt64(i))
+            let request = ModelRequest(messages: messages, sampling: sampling, schema: schema, preamble: preamble)
+            let completion = try await model.complete(request)
+            total += 1
+            let text = preamble == nil ? completion.text : String(completion.text.drop { $0 != "{" })
+            guard let json = try? JSONValue(parsing: text) else {
+                failures.append("#\(i): does not parse: \(completion.text)")
+                continue
+            }
+            let violations = schema.violations(of: json)
+            if violations.isEmpty && completion.finishReason == .endOfSequence && completion.usage.completionTokens <= sampling.maxTokens {
+                valid += 1
+            } else {
+                failures.append("#\(i): \(completion.text) → \(violations), \(completion.finishReason)")
+            }
+        }
+        #expect(total == 200)
+        #expect(valid == total, "\(failures.prefix(5).joined(separator: "\n"))")
+    }
+
+    @Test func greedyConstrainedDecodingIsDeterministicAndEndsAtTheClosingBrace() async throws {
+        let model = try Oracle.loadedModel()
+        let request = ModelRequest(messages: [.system("Reply in JSON."), .user(Self.prompts[0])], sampling: SamplingSettings(maxTokens: 24),
+                                   schema: SchemaCases.all[0].schema)
+        let a = try await model.complete(request)
+        let b = try await model.complete(request)
+        #expect(a.tokenIDs == b.tokenIDs)
+        #expect(a.text.hasSuffix("}"))
+        #expect(a.finishReason == .endOfSequence)
+    }
+}
