@@ -106,7 +106,28 @@ public actor LocalModel: LanguageModel {
 
         if Task.isCancelled { finish = .cancelled }
         var logits = finish == .cancelled ? [] : transformer.prefill(promptTokens, cache: &cache)
-        while finish != .cancelled, generated.count < maxTokens {
+        // Tokens chosen but not yet run through the model: the last sampled one, then any forced ones.
+        var pending: [Int] = []
+        while finish != .cancelled {
+            if constraint != nil {
+                let forced = forcedTokens(&constraint!, limit: maxTokens - generated.count)
+                for token in forced {
+                    generated.append(token)
+                    bytes += tokenizer.bytes(of: token)
+                }
+                sampler.observe(forced)
+                pending += forced
+                if firstTokenAt == nil, !forced.isEmpty { firstTokenAt = ContinuousClock.now - started }
+                if let onText, !forced.isEmpty { emitted = stream(bytes, from: emitted, holdBack: [], to: onText) }
+                if constraint!.isComplete { finish = .endOfSequence; break }
+            }
+            if generated.count >= maxTokens || cache.count + pending.count > cache.capacity { finish = .maxTokens; break }
+            if Task.isCancelled { finish = .cancelled; break }
+            if !pending.isEmpty {
+                logits = transformer.forward(pending, cache: &cache)
+                pending = []
+            }
+
             var mask = constraint?.allowedTokens(vocabularySize: logits.count)
             if let mask, mask.isEmpty {
                 throw LanguageModelError(.invalidOutput, "the output constraint allows no token after \"\(String(decoding: bytes, as: UTF8.self))\"")
@@ -125,6 +146,7 @@ public actor LocalModel: LanguageModel {
             sampler.observe([token])
             constraint?.accept(token)
             bytes += tokenizer.bytes(of: token)
+            pending = [token]
 
             if constraint == nil, !sampling.stop.isEmpty {
                 let text = String(decoding: bytes, as: UTF8.self)
@@ -136,9 +158,6 @@ public actor LocalModel: LanguageModel {
             }
             if let onText { emitted = stream(bytes, from: emitted, holdBack: constraint == nil ? sampling.stop : [], to: onText) }
             if constraint?.isComplete == true { finish = .endOfSequence; break }
-            if generated.count >= maxTokens || cache.count >= cache.capacity { finish = .maxTokens; break }
-            if Task.isCancelled { finish = .cancelled; break }
-            logits = transformer.forward([token], cache: &cache)
         }
         if let stopAt { bytes.removeLast(bytes.count - stopAt) }
         if let onText, emitted < bytes.count { onText(String(decoding: bytes[emitted...], as: UTF8.self)) }
@@ -146,6 +165,17 @@ public actor LocalModel: LanguageModel {
         let usage = Usage(promptTokens: promptTokens.count, completionTokens: generated.count, cachedPromptTokens: 0,
                           timeToFirstToken: (firstTokenAt ?? total).seconds, totalSeconds: total.seconds)
         return Generation(tokenIDs: generated, text: String(decoding: bytes, as: UTF8.self), finishReason: finish, usage: usage)
+    }
+
+    /// The bytes `constraint` forces next, as at most `limit` tokens it has accepted ("jump
+    /// forward": they need no sampling, and the model reads them in one batch). Empty when nothing is forced.
+    private nonisolated func forcedTokens(_ constraint: inout any TokenConstraint, limit: Int) -> [Int] {
+        let forced = constraint.forcedBytes()
+        guard !forced.isEmpty, limit > 0 else { return [] }
+        let tokens = tokenizer.encode(String(decoding: forced, as: UTF8.self))
+        guard tokens.count <= limit, tokens.flatMap({ tokenizer.bytes(of: $0) }) == forced else { return [] }
+        for token in tokens { constraint.accept(token) }
+        return tokens
     }
 
     /// The logits after `tokens` (for comparisons with other engines).

@@ -41,6 +41,13 @@ public protocol TokenConstraint: Sendable {
     mutating func accept(_ token: Int)
     /// True once the constrained output is complete: generation ends there.
     var isComplete: Bool { get }
+    /// Bytes that must come next whatever the model would choose (a key after `,`, the rest of
+    /// the only enum value left): the generator feeds them without sampling, in one batch.
+    mutating func forcedBytes() -> [UInt8]
+}
+
+extension TokenConstraint {
+    public mutating func forcedBytes() -> [UInt8] { [] }
 }
 
 /// A small, fast, seedable generator (xoshiro256**), so equal seeds give equal samples everywhere.

@@ -142,12 +142,13 @@ enum SchemaCases {
 }
 
 @Suite(.serialized) struct ConstrainedGenerationTests {
+    /// Short prompts: prefill is most of a short generation's cost in a debug build.
     static let prompts = [
-        "Should the desk buy, sell or hold Apple after strong earnings? Answer in JSON.",
-        "Rate the market mood today.",
-        "Give a short trade idea as JSON.",
-        "What is the risk of a 3x leveraged ETF? Reply with JSON only.",
-        "Summarise: oil prices fell 8% after OPEC raised output.",
+        "Apple beat estimates. Trade?",
+        "Rate the market mood.",
+        "Oil fell 8%. Your view?",
+        "Risk of 3x ETFs?",
+        "Pick a stock.",
     ]
 
     /// The model's generations under varied schemas, prompts, seeds and temperatures: every one is valid.
@@ -160,11 +161,11 @@ enum SchemaCases {
             let schema = SchemaCases.all[i % SchemaCases.all.count].schema
             let prompt = Self.prompts[(i / SchemaCases.all.count) % Self.prompts.count]
             // A short system message keeps SmolLM2's long default one out of the prompt.
-            let messages: [ChatMessage] = [.system("Reply in JSON."), .user(prompt)]
+            let messages: [ChatMessage] = [.system("JSON only."), .user(prompt)]
             let preamble = i % 7 == 3 ? OutputPreamble(maxCharacters: 12) : nil
-            // From the shortest JSON the schema allows (the tightest budget) to a dozen tokens more.
+            // From the shortest JSON the schema allows (the tightest budget) to 8 tokens more.
             let shortest = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 100), schema: schema))).shortestOutputBytes
-            let sampling = SamplingSettings(maxTokens: shortest + (i * 5) % 13, temperature: temperatures[i % temperatures.count],
+            let sampling = SamplingSettings(maxTokens: shortest + (i * 5) % 9, temperature: temperatures[i % temperatures.count],
                                             topK: i % 3 == 0 ? 40 : 0, topP: i % 4 == 1 ? 0.9 : 1, seed: UInt64(i))
             let request = ModelRequest(messages: messages, sampling: sampling, schema: schema, preamble: preamble)
             let completion = try await model.complete(request)

@@ -15,6 +15,7 @@ final class CompiledConstraint: Sendable {
     private struct Caches {
         var masks: [GrammarState: [UInt64]] = [:]
         var enders: [GrammarState: [Ender]] = [:]
+        var forced: [GrammarState: [UInt8]] = [:]
     }
     /// A token that ends a string or the preamble and is allowed after it (with its plain byte count).
     struct Ender: Sendable {
@@ -84,6 +85,33 @@ final class CompiledConstraint: Sendable {
     }
 
     private var empty: [UInt64] { [UInt64](repeating: 0, count: index.words) }
+
+    /// The bytes every valid continuation of `state` starts with (up to the first choice).
+    func forcedBytes(after state: GrammarState) -> [UInt8] {
+        if let cached = caches.withLock({ $0.forced[state] }) { return cached }
+        var forced: [UInt8] = []
+        var current = state
+        while !current.isComplete, forced.count < 64 {
+            var only: (byte: UInt8, next: GrammarState)?
+            var choices = 0
+            for byte in UInt8.min...UInt8.max {
+                var next = current
+                guard next.advance(byte, grammar) else { continue }
+                choices += 1
+                if choices > 1 { break }
+                only = (byte, next)
+            }
+            // ASCII only: the bytes are tokenized as text, and a partial UTF-8 sequence is not text.
+            guard choices == 1, let only, only.byte < 0x80 else { break }
+            forced.append(only.byte)
+            current = only.next
+        }
+        caches.withLock { caches in
+            if caches.forced.count >= CompiledConstraint.cacheLimit { caches.forced.removeAll() }
+            caches.forced[state] = forced
+        }
+        return forced
+    }
 
     /// Visits every token whose bytes `state` accepts from `node` on (and, with a `budget`, only those
     /// after which the JSON can still be finished in that many tokens).
@@ -181,6 +209,12 @@ public struct SchemaConstraint: TokenConstraint {
         }
     }
 
+    /// Checks that the decoder can follow `schema` (an object at the top, satisfiable bounds and
+    /// lengths), without a vocabulary; the error names the offending part by JSON path.
+    public static func check(_ schema: OutputSchema) throws(SchemaGrammarError) {
+        do { _ = try SchemaGrammar(schema) } catch let error as SchemaGrammarError { throw error } catch { throw SchemaGrammarError("\(error)") }
+    }
+
     /// Bytes of the shortest JSON the schema allows (a lower bound for `max_tokens`).
     public var shortestOutputBytes: Int { compiled.grammar.minLength[compiled.grammar.root] }
 
@@ -201,6 +235,10 @@ public struct SchemaConstraint: TokenConstraint {
     }
 
     public var isComplete: Bool { isValid && state.isComplete }
+
+    public mutating func forcedBytes() -> [UInt8] {
+        isValid ? compiled.forcedBytes(after: state) : []
+    }
 
     /// The fewest bytes that finish the JSON from here.
     public var remainingBytes: Int { state.minRemaining(compiled.grammar) }

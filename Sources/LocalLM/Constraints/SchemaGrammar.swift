@@ -110,7 +110,7 @@ final class SchemaGrammar: Sendable {
                 for name in required where !seen.contains(name) {
                     throw SchemaGrammarError("required property '\(name)' is not declared", path: path)
                 }
-                let values = try properties.map { try compile($0.schema, path: "\(path).\($0.name)") }
+                let values = try properties.map { try compile($0.schema, path: "\(path).properties.\($0.name)") }
                 let isRequired = properties.map { required.contains($0.name) }
                 let keyTexts = properties.map { Array(JSONText.quoted($0.name).utf8) + [UInt8(ascii: ":")] }
                 let n = properties.count
@@ -174,7 +174,7 @@ final class SchemaGrammar: Sendable {
             case let .array(items, minItems, maxItems):
                 let upper = maxItems ?? Int(Int32.max)
                 guard minItems <= upper else { throw SchemaGrammarError("minItems \(minItems) exceeds maxItems \(upper)", path: path) }
-                let item = try compile(items, path: "\(path)[]")
+                let item = try compile(items, path: "\(path).items")
                 let itemMin = minLength[item]
                 let minimum = 2 + minItems * itemMin + max(0, minItems - 1)
                 let afterOpen = minItems == 0 ? 1 : minimum - 1
