@@ -142,13 +142,14 @@ enum SchemaCases {
 }
 
 @Suite(.serialized) struct ConstrainedGenerationTests {
-    /// Short prompts: prefill is most of a short generation's cost in a debug build.
+    /// Short raw prompts: prefill is most of a short generation's cost in a debug build (the chat
+    /// template's scaffolding alone is about 20 tokens; ``LocalModel/complete(_:)`` is covered below).
     static let prompts = [
-        "Apple beat estimates. Trade?",
-        "Rate the market mood.",
-        "Oil fell 8%. Your view?",
-        "Risk of 3x ETFs?",
-        "Pick a stock.",
+        "Apple beat estimates. The desk's trade as JSON:",
+        "Today's market mood, as JSON:",
+        "Oil fell 8%. Your view in JSON:",
+        "The risk of 3x ETFs, in JSON:",
+        "Pick a stock. JSON:",
     ]
 
     /// The model's generations under varied schemas, prompts, seeds and temperatures: every one is valid.
@@ -159,31 +160,40 @@ enum SchemaCases {
         var failures: [String] = []
         for i in 0..<200 {
             let schema = SchemaCases.all[i % SchemaCases.all.count].schema
-            let prompt = Self.prompts[(i / SchemaCases.all.count) % Self.prompts.count]
-            // A short system message keeps SmolLM2's long default one out of the prompt.
-            let messages: [ChatMessage] = [.system("JSON only."), .user(prompt)]
+            let prompt = model.tokenizer.encode(Self.prompts[(i / SchemaCases.all.count) % Self.prompts.count])
             let preamble = i % 7 == 3 ? OutputPreamble(maxCharacters: 12) : nil
             // From the shortest JSON the schema allows (the tightest budget) to 8 tokens more.
             let shortest = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 100), schema: schema))).shortestOutputBytes
             let sampling = SamplingSettings(maxTokens: shortest + (i * 5) % 9, temperature: temperatures[i % temperatures.count],
                                             topK: i % 3 == 0 ? 40 : 0, topP: i % 4 == 1 ? 0.9 : 1, seed: UInt64(i))
-            let request = ModelRequest(messages: messages, sampling: sampling, schema: schema, preamble: preamble)
-            let completion = try await model.complete(request)
+            let constraint = try model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: schema, preamble: preamble))
+            let generation = try await model.generate(promptTokens: prompt, sampling: sampling, constraint: constraint)
             total += 1
-            let text = preamble == nil ? completion.text : String(completion.text.drop { $0 != "{" })
+            let text = preamble == nil ? generation.text : String(generation.text.drop { $0 != "{" })
             guard let json = try? JSONValue(parsing: text) else {
-                failures.append("#\(i): does not parse: \(completion.text)")
+                failures.append("#\(i): does not parse: \(generation.text)")
                 continue
             }
             let violations = schema.violations(of: json)
-            if violations.isEmpty && completion.finishReason == .endOfSequence && completion.usage.completionTokens <= sampling.maxTokens {
+            if violations.isEmpty && generation.finishReason == .endOfSequence && generation.tokenIDs.count <= sampling.maxTokens {
                 valid += 1
             } else {
-                failures.append("#\(i): \(completion.text) → \(violations), \(completion.finishReason)")
+                failures.append("#\(i): \(generation.text) → \(violations), \(generation.finishReason)")
             }
         }
         #expect(total == 200)
         #expect(valid == total, "\(failures.prefix(5).joined(separator: "\n"))")
+    }
+
+    @Test func chatCompletionsWithASchemaValidateForEveryRoleShape() async throws {
+        let model = try Oracle.loadedModel()
+        for (index, (name, schema)) in SchemaCases.all.enumerated() {
+            let request = ModelRequest(messages: [.system("JSON only."), .user("Pick a stock.")],
+                                       sampling: SamplingSettings(maxTokens: 60, temperature: 0.8, seed: UInt64(index)), schema: schema)
+            let completion = try await model.complete(request)
+            #expect(schema.violations(of: try JSONValue(parsing: completion.text)).isEmpty, "\(name): \(completion.text)")
+            #expect(completion.finishReason == .endOfSequence)
+        }
     }
 
     @Test func greedyConstrainedDecodingIsDeterministicAndEndsAtTheClosingBrace() async throws {
