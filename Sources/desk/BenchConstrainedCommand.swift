@@ -22,7 +22,7 @@ struct BenchConstrainedCommand: AsyncParsableCommand {
     var model: String?
 
     @Option(help: "The most tokens per generation.")
-    var tokens: Int = 160
+    var tokens: Int = 256
 
     @Option(help: "Rounds of the three modes; medians are reported.")
     var repeats: Int = 3
@@ -30,14 +30,14 @@ struct BenchConstrainedCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
-    /// A news-analyst answer with four views and a long rationale: structure (enums, numbers, keys) and free text.
+    /// A news-analyst answer with two to four views and a rationale: structure (enums, numbers, keys) and free text.
     static let schema = OutputSchema.object([
         .init("views", .array(items: .object([
             .init("symbol", .choice(["AAPL", "MSFT", "NVDA", "XOM", "JPM"])),
             .init("sentiment", .choice(["positive", "negative", "neutral"])),
             .init("conviction", .number(minimum: 0, maximum: 1)),
-        ]), minItems: 4, maxItems: 4)),
-        .init("rationale", .string(choices: nil, minLength: 200, maxLength: 400)),
+        ]), minItems: 2, maxItems: 4)),
+        .init("rationale", .string(choices: nil, minLength: 40, maxLength: 400)),
     ])
 
     static let messages: [ChatMessage] = [

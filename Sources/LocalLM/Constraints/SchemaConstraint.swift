@@ -4,7 +4,7 @@ import Synchronization
 
 /// A compiled schema over one vocabulary, with the masks it has worked out so far.
 ///
-/// Masks depend only on the grammar state (while the token budget is comfortable), so they are
+/// Masks depend only on the grammar state (while the token budget leaves room), so they are
 /// cached here and shared by every request with the same schema and preamble on the same model:
 /// a desk asks the same roles the same shapes day after day.
 final class CompiledConstraint: Sendable {
@@ -12,8 +12,13 @@ final class CompiledConstraint: Sendable {
     let index: TokenIndex
     let preamble: Int?
 
+    /// The tokens a state allows with no budget, and the most bytes any of them leaves to write.
+    private struct StateMask {
+        var words: [UInt64]
+        var need: Int
+    }
     private struct Caches {
-        var masks: [GrammarState: [UInt64]] = [:]
+        var masks: [GrammarState: StateMask] = [:]
         var enders: [GrammarState: [Ender]] = [:]
         var forced: [GrammarState: [UInt8]] = [:]
     }
@@ -58,27 +63,34 @@ final class CompiledConstraint: Sendable {
 
     /// The tokens allowed in `state` when `left` tokens may still be generated (this one included).
     func mask(for state: GrammarState, left: Int) -> [UInt64] {
-        // With at least `worstRemaining` tokens after this one, any state can still be finished.
-        let comfortable = left - 1 >= grammar.worstRemaining
         switch state.stack.last {
         case let .string(node, length, true)?:
             guard case let .string(minLength, maxLength) = grammar.nodes[Int(node)] else { return empty }
-            return textMask(state, text: index.jsonString, written: Int(length), minimum: minLength, maximum: maxLength,
-                            left: left, comfortable: comfortable)
+            return textMask(state, text: index.jsonString, written: Int(length), minimum: minLength, maximum: maxLength, left: left)
         case let .preamble(length, limit)?:
-            return textMask(state, text: index.preamble, written: Int(length), minimum: 0, maximum: Int(limit),
-                            left: left, comfortable: comfortable)
+            return textMask(state, text: index.preamble, written: Int(length), minimum: 0, maximum: Int(limit), left: left)
         default:
-            if comfortable, let cached = caches.withLock({ $0.masks[state] }) { return cached }
-            var words = empty
-            walk(index.trie, node: 0, state: state, budget: comfortable ? nil : left - 1) { entry, _ in
-                words[Int(entry.token) >> 6] |= 1 << UInt64(entry.token & 63)
-            }
-            if comfortable {
+            let full: StateMask
+            if let cached = caches.withLock({ $0.masks[state] }) {
+                full = cached
+            } else {
+                var words = empty
+                var need = 0
+                walk(index.trie, node: 0, state: state, budget: nil) { entry, next in
+                    words[Int(entry.token) >> 6] |= 1 << UInt64(entry.token & 63)
+                    need = max(need, next.minRemaining(grammar))
+                }
+                full = StateMask(words: words, need: need)
                 caches.withLock { caches in
                     if caches.masks.count >= CompiledConstraint.cacheLimit { caches.masks.removeAll() }
-                    caches.masks[state] = words
+                    caches.masks[state] = full
                 }
+            }
+            // With room for the longest shortest-completion after any allowed token, the budget removes nothing.
+            if left - 1 >= full.need { return full.words }
+            var words = empty
+            walk(index.trie, node: 0, state: state, budget: left - 1) { entry, _ in
+                words[Int(entry.token) >> 6] |= 1 << UInt64(entry.token & 63)
             }
             return words
         }
@@ -88,7 +100,28 @@ final class CompiledConstraint: Sendable {
 
     /// The bytes every valid continuation of `state` starts with (up to the first choice).
     func forcedBytes(after state: GrammarState) -> [UInt8] {
+        switch state.stack.last {
+        case let .string(node, length, true)?:
+            // Inside free text any plain byte may come until the text is full: nothing is forced.
+            if case let .string(_, maxLength) = grammar.nodes[Int(node)], Int(length) < maxLength { return [] }
+        case let .preamble(length, limit)?:
+            if length < limit { return [] }
+        case .number?:
+            // Numbers have many states, most with a choice of digits: worked out each time, not cached.
+            return forcedRun(from: state)
+        default:
+            break
+        }
         if let cached = caches.withLock({ $0.forced[state] }) { return cached }
+        let forced = forcedRun(from: state)
+        caches.withLock { caches in
+            if caches.forced.count >= CompiledConstraint.cacheLimit { caches.forced.removeAll() }
+            caches.forced[state] = forced
+        }
+        return forced
+    }
+
+    private func forcedRun(from state: GrammarState) -> [UInt8] {
         var forced: [UInt8] = []
         var current = state
         while !current.isComplete, forced.count < 64 {
@@ -105,10 +138,6 @@ final class CompiledConstraint: Sendable {
             guard choices == 1, let only, only.byte < 0x80 else { break }
             forced.append(only.byte)
             current = only.next
-        }
-        caches.withLock { caches in
-            if caches.forced.count >= CompiledConstraint.cacheLimit { caches.forced.removeAll() }
-            caches.forced[state] = forced
         }
         return forced
     }
@@ -129,7 +158,7 @@ final class CompiledConstraint: Sendable {
 
     /// The mask inside free text: plain tokens that fit, and tokens that end the text and go on validly.
     private func textMask(_ state: GrammarState, text: TextClass, written: Int, minimum: Int, maximum: Int,
-                          left: Int, comfortable: Bool) -> [UInt64] {
+                          left: Int) -> [UInt64] {
         var after = state.closingTop(grammar)
         if case .preamble? = state.stack.last { _ = after.advance(UInt8(ascii: "{"), grammar) }
         let enders = self.enders(after: after, text: text)
@@ -138,11 +167,9 @@ final class CompiledConstraint: Sendable {
         // Plain tokens of k bytes keep the text open: with a tight budget, the text's own minimum, its
         // terminator and the rest of the JSON must still fit after them.
         var fewest = 1, most = min(room, text.longestPlain)
-        if !comfortable {
-            // The terminator, then the rest of the JSON.
-            let slack = left - 1 - (1 + after.minRemaining(grammar))
-            if slack < 0 { most = 0 } else { fewest = max(1, minimum - written - slack) }
-        }
+        // The terminator, then the rest of the JSON.
+        let slack = left - 1 - (1 + after.minRemaining(grammar))
+        if slack < 0 { most = 0 } else { fewest = max(1, minimum - written - slack) }
         if most >= fewest {
             text.plainUpTo[most].withUnsafeBufferPointer { source in
                 words.withUnsafeMutableBufferPointer { ck_bits_or($0.baseAddress!, source.baseAddress!, Int64(index.words)) }
@@ -155,7 +182,7 @@ final class CompiledConstraint: Sendable {
         }
         for ender in enders {
             let plain = Int(ender.plain)
-            guard plain <= room, written + plain >= minimum, comfortable || Int(ender.remaining) <= left - 1 else { continue }
+            guard plain <= room, written + plain >= minimum, Int(ender.remaining) <= left - 1 else { continue }
             words[Int(ender.token) >> 6] |= 1 << UInt64(ender.token & 63)
         }
         return words
