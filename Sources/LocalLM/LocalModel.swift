@@ -11,8 +11,9 @@ public struct Generation: Sendable, Hashable {
 
 /// A GGUF model running in this process: the desk's default ``LanguageModel``.
 ///
-/// Requests are serialised on one engine (this actor): each runs to completion on its own KV
-/// cache before the next starts, so concurrent callers never interleave on one cache. The
+/// Requests are serialised on one engine (this actor, on a Dispatch queue of its own rather than
+/// the cooperative pool): each runs to completion on its own KV cache before the next starts, so
+/// concurrent callers never interleave on one cache. The
 /// calling task's cancellation is checked between tokens. A request's `schema` constrains
 /// decoding (``SchemaConstraint``), so the completion is JSON that validates against it.
 public actor LocalModel: LanguageModel {
@@ -26,6 +27,9 @@ public actor LocalModel: LanguageModel {
     public nonisolated let config: TransformerConfig
     public nonisolated let file: GGUFFile
     private let transformer: Transformer
+    private nonisolated let executor = ModelExecutor(label: "LocalModel")
+    /// Requests run on a queue of the model's own, never blocking Swift's cooperative pool.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
     /// `numerics` chooses which llama.cpp build's arithmetic to reproduce.
