@@ -31,7 +31,9 @@ let package = Package(
         // The mock order API: orders, fills, costs, the portfolio ledger.
         .target(name: "Exchange", dependencies: ["Market"]),
         // The journal's vocabulary: record types and the `Journaling` protocol the desk writes through.
-        .target(name: "JournalRecords", dependencies: ["LanguageModel", "Market", "Exchange"]),
+        .target(name: "JournalRecords", dependencies: [
+            "LanguageModel", "Market", "Exchange", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The SQLite journal (GRDB): schema, migrations, writer, queries.
         .target(name: "Journal", dependencies: [
             "JournalRecords", "LanguageModel", "Market", "Exchange",
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "DeskTesting", "desk"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "Exchange", "Desk", "DeskTesting", "desk"]),
     ]
 )
 

@@ -164,9 +164,13 @@ public protocol DeskPolicy: Sendable {
     var name: String { get }
     /// Models the desk uses, by role ("*" for the default); empty for rule desks.
     var models: [String: ModelDescriptor] { get }
+    /// The desk's agents, recorded in the journal's `agents` table when a run begins.
+    var agents: [AgentRecord] { get }
     func decide(_ context: DecisionContext) async throws -> DeskProposal
 }
 
 extension DeskPolicy {
     public var models: [String: ModelDescriptor] { [:] }
+    /// One agent named after the desk, at the decision stage, with the desk's default model if any.
+    public var agents: [AgentRecord] { [AgentRecord(role: name, stage: "decision", model: models["*"])] }
 }

@@ -25,4 +25,13 @@ public protocol Journaling: Sendable {
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws
     /// The earlier completion stored under `key`, if any (the model-call cache).
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion?
+    /// How far `run` got: its manifest, status and the digests of its committed steps (for resuming it).
+    func checkpoint(of run: RunID) async throws -> RunCheckpoint
+    /// Marks an unfinished run `running` again before a resume writes its next step.
+    func reopenRun(_ run: RunID) async throws
+}
+
+extension Journaling {
+    public func checkpoint(of run: RunID) async throws -> RunCheckpoint { throw JournalingUnsupported("resume run \(run)") }
+    public func reopenRun(_ run: RunID) async throws { throw JournalingUnsupported("resume run \(run)") }
 }

@@ -7,7 +7,7 @@ struct DeskCommand: AsyncParsableCommand {
         commandName: "desk",
         abstract: "TradingDesk: replay historical scenarios with a desk of agents, and inspect what they did.",
         version: DeskVersion.current,
-        subcommands: [ReplayCommand.self, RunsCommand.self],
+        subcommands: [ReplayCommand.self, RunsCommand.self, LogsCommand.self, ExportCommand.self, ImportCommand.self, JournalBenchCommand.self],
         defaultSubcommand: nil
     )
 }

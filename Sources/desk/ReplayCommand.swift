@@ -17,8 +17,8 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name.", valueName: "scenario"))
-    var scenario: String
+    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name (not needed with --resume).", valueName: "scenario"))
+    var scenario: String?
 
     @Option(help: ArgumentHelp("The desk to run (a built-in rule desk).", valueName: "name"))
     var desk: String?
@@ -32,15 +32,24 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Resume an unfinished run of the journal from its last committed step (scenario, desk and seed come from the run).", valueName: "run"))
+    var resume: Int64?
+
     @OptionGroup var journalOptions: JournalOptions
 
+    func validate() throws {
+        if scenario == nil && resume == nil { throw ValidationError("give a scenario to replay, or --resume RUN") }
+    }
+
     func run() async throws {
-        try await reportingErrors { try await replay() }
+        try await reportingErrors {
+            if let resume { try await resumeRun(RunID(resume)) } else { try await replay() }
+        }
     }
 
     private func replay() async throws {
         do {
-            let path = try ScenarioLocator.resolve(scenario)
+            let path = try ScenarioLocator.resolve(self.scenario ?? "")
             let scenario = try ScenarioFile.load(path: path)
             let data = try MarketData.load(scenario)
             let deskName = desk ?? scenario.desk ?? "buy-and-hold"
@@ -54,9 +63,10 @@ struct ReplayCommand: AsyncParsableCommand {
             let name = scenario.name
             let progress = showProgress ? ReplayCommand.progressLine(name) : nil
             let recorded = JSONValue.object([.init("cadence", .string(String(describing: scenario.cadence)))])
-            let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded)
+            let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded,
+                                        stop: StopSignals.install())
             let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
-            let outcome = try await orchestrator.run()
+            let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.run() }
             Terminal.clearStatus()
             let equity = try journal.equity(of: outcome.run)
             let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
