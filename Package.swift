@@ -37,7 +37,7 @@ let package = Package(
         // The SQLite journal (GRDB): schema, migrations, writer, queries.
         .target(name: "Journal", dependencies: [
             "JournalRecords", "LanguageModel", "Market", "Exchange",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Agents, roles, tools, the orchestrator, risk limits. Sees models and the journal only through protocols.
         .target(name: "Desk", dependencies: [

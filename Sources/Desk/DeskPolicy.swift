@@ -81,8 +81,9 @@ public struct TargetWeights: Sendable, Hashable, Codable {
     public var weights: [String: Double]
     public init(_ weights: [String: Double]) { self.weights = weights }
 
-    public var gross: Double { weights.values.reduce(0) { $0 + abs($1) } }
-    public var net: Double { weights.values.reduce(0, +) }
+    /// Sums in symbol order, so every process gets the same bits.
+    public var gross: Double { weights.keys.sorted().reduce(0) { $0 + abs(weights[$1]!) } }
+    public var net: Double { weights.keys.sorted().reduce(0) { $0 + weights[$1]! } }
 
     public var json: JSONValue {
         .object(weights.keys.sorted().map { JSONValue.Member($0, .number(weights[$0]!)) })

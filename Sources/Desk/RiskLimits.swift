@@ -45,19 +45,20 @@ public struct RiskLimits: Sendable, Hashable {
 
         func scaleAll(by factor: Double) { for key in weights.keys { weights[key]! *= factor } }
 
-        let gross = weights.values.reduce(0) { $0 + abs($1) }
+        // Sums in symbol order, so every process gets the same bits.
+        let gross = weights.keys.sorted().reduce(0) { $0 + abs(weights[$1]!) }
         if gross > constraints.maxGross + 1e-12 {
             events.append(RiskEventRecord(rule: "max_gross", action: .scale, symbol: nil, proposed: gross, allowed: constraints.maxGross,
                                           detail: "all weights scaled by \(constraints.maxGross / gross)", role: role))
             scaleAll(by: constraints.maxGross / gross)
         }
-        let net = weights.values.reduce(0, +)
+        let net = weights.keys.sorted().reduce(0) { $0 + weights[$1]! }
         if abs(net) > constraints.maxNet + 1e-12 {
             events.append(RiskEventRecord(rule: "max_net", action: .scale, symbol: nil, proposed: net, allowed: constraints.maxNet,
                                           detail: "all weights scaled by \(constraints.maxNet / abs(net))", role: role))
             scaleAll(by: constraints.maxNet / abs(net))
         }
-        let longs = weights.values.filter { $0 > 0 }.reduce(0, +)
+        let longs = weights.keys.sorted().reduce(0) { $0 + max(0, weights[$1]!) }
         let investable = 1 - constraints.cashBuffer
         if longs > investable + 1e-12 {
             events.append(RiskEventRecord(rule: "cash_buffer", action: .scale, symbol: nil, proposed: longs, allowed: investable,
@@ -65,7 +66,7 @@ public struct RiskLimits: Sendable, Hashable {
             for key in weights.keys where weights[key]! > 0 { weights[key]! *= investable / longs }
         }
         if let maxTurnover = constraints.maxTurnover {
-            let symbols = Set(weights.keys).union(book.positions.keys)
+            let symbols = Set(weights.keys).union(book.positions.keys).sorted()
             let turnover = symbols.reduce(0) { $0 + abs((weights[$1] ?? 0) - book.weight(of: $1)) }
             if turnover > maxTurnover + 1e-12 {
                 let k = maxTurnover / turnover

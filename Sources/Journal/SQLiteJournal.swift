@@ -17,6 +17,7 @@ public final class SQLiteJournal: Journaling {
     public let path: String
     let pool: DatabasePool
     private let faults: JournalFaults
+    private let pipeline = CommitPipeline(capacity: 32)
 
     /// How long a write waits for another process's transaction before failing.
     public static let busyTimeout: TimeInterval = 60
@@ -79,17 +80,45 @@ public final class SQLiteJournal: Journaling {
         return RunID(db.lastInsertedRowID)
     }
 
+    /// Queues the step for the writer and returns; the writer computes its digest and commits it
+    /// in one transaction, in order. ``finishRun(_:status:summary:reason:)`` waits for every
+    /// queued step, and reports a failed commit (as does the next `commit`).
     public func commit(_ step: StepRecord, to run: RunID) async throws {
-        let digest = step.digest
+        try pipeline.check()
+        await pipeline.admit()
         let stall = faults.stallInCommit == step.index
-        try await pool.write { db in
-            try StepWriter.write(step, run: run, digest: digest, committedAt: Coding.timestamp(), db: db)
+        let pipeline = self.pipeline
+        pool.asyncWrite({ db in
+            // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
+            try pipeline.check()
+            try StepWriter.write(step, run: run, digest: step.digest, committedAt: Coding.timestamp(), db: db)
             if stall { JournalFaults.stallForever() }
-        }
+        }, completion: { _, result in
+            if case let .failure(error) = result { pipeline.complete(error) } else { pipeline.complete(nil) }
+        })
+    }
+
+    /// Waits until every queued step is committed; throws the first commit error.
+    public func flush() async throws {
+        try await pool.writeWithoutTransaction { _ in }
+        try pipeline.check()
     }
 
     public func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
-        try await pool.write { db in
+        let pipeline = self.pipeline
+        // Queued behind the steps: a run whose step failed to commit is not marked completed.
+        let failed = try await pool.write { db -> (any Error)? in
+            var status = status, reason = reason, summary = summary
+            var failure: (any Error)?
+            do { try pipeline.check() } catch {
+                // The figures counted steps that are not in the journal.
+                failure = error
+                summary = nil
+                if status == .completed || status == .stopped {
+                    status = .failed
+                    reason = "a step could not be committed: \(error)"
+                }
+            }
             try db.execute(sql: """
                 UPDATE runs SET status = ?, reason = ?, finished_at = ?, final_equity = ?, total_return = ?, max_drawdown = ?,
                                 sessions = ?, fills = ?, model_calls = ?, failures = ?
@@ -97,11 +126,15 @@ public final class SQLiteJournal: Journaling {
                 """, arguments: [status.rawValue, reason, Coding.timestamp(), summary?.finalEquity, summary?.totalReturn,
                                  summary?.maxDrawdown, summary?.sessions, summary?.fills, summary?.modelCalls, summary?.failures,
                                  run.rawValue])
+            return failure
         }
+        if let failed { throw failed }
     }
 
     public func cachedCompletion(forKey key: String) async throws -> CachedCompletion? {
-        try await pool.read { db in
+        // A call of an earlier step of this run may still be queued.
+        try await flush()
+        return try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT completion, finish_reason, parsed_output, valid, prompt_tokens, completion_tokens, cached_prompt_tokens,
                        time_to_first_token, latency, model_digest
@@ -132,6 +165,7 @@ public final class SQLiteJournal: Journaling {
     }
 
     public func reopenRun(_ run: RunID) async throws {
+        try await flush()
         let writer = WriterIdentity.current
         try await pool.write { db in
             try db.execute(sql: """

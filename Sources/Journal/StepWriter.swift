@@ -11,111 +11,138 @@ import Market
 enum StepWriter {
     static func write(_ step: StepRecord, run: RunID, digest: String, committedAt: String, db: Database) throws {
         let runID = run.rawValue
+        let index = step.index
         let day = step.day.iso
-        try db.cachedStatement(sql: "INSERT INTO steps (run_id, idx, day, is_decision, snapshot_digest, digest, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [runID, step.index, day, step.isDecision, step.snapshotDigest, digest, committedAt])
+        var steps = try RowInserter(db, sql: "INSERT INTO steps (run_id, idx, day, is_decision, snapshot_digest, digest, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        steps.int(runID); steps.int(index); steps.text(day); steps.bool(step.isDecision); steps.text(step.snapshotDigest); steps.text(digest)
+        steps.text(committedAt)
+        try steps.run()
 
         let e = step.equity
-        try db.cachedStatement(sql: "INSERT INTO equity (run_id, step, day, cash, positions_value, equity, gross_exposure) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [runID, step.index, e.day.iso, e.cash, e.positionsValue, e.equity, e.grossExposure])
+        var equity = try RowInserter(db, sql: "INSERT INTO equity (run_id, step, day, cash, positions_value, equity, gross_exposure) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        equity.int(runID); equity.int(index); equity.text(e.day.iso); equity.double(e.cash); equity.double(e.positionsValue)
+        equity.double(e.equity); equity.double(e.grossExposure)
+        try equity.run()
 
         if !step.positions.isEmpty {
-            let positions = try db.cachedStatement(sql: """
+            var positions = try RowInserter(db, sql: """
                 INSERT INTO positions (run_id, step, day, symbol, quantity, average_cost, last_price, market_value, realized_pnl, unrealized_pnl)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for p in step.positions {
-                try positions.execute(arguments: [runID, step.index, day, p.symbol, p.quantity, p.averageCost, p.lastPrice, p.marketValue,
-                                                  p.realizedPnL, p.unrealizedPnL])
+                positions.int(runID); positions.int(index); positions.text(day); positions.text(p.symbol); positions.double(p.quantity)
+                positions.double(p.averageCost); positions.double(p.lastPrice); positions.double(p.marketValue); positions.double(p.realizedPnL)
+                positions.double(p.unrealizedPnL)
+                try positions.run()
             }
         }
 
         if !step.orders.isEmpty {
-            let orders = try db.cachedStatement(sql: """
+            var orders = try RowInserter(db, sql: """
                 INSERT INTO orders (run_id, id, step, submitted_on, symbol, side, quantity, kind, limit_price, stop_price, time_in_force, tag,
                                     status, filled_quantity, average_fill_price, triggered, updated_step)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, id) DO UPDATE SET status = excluded.status, filled_quantity = excluded.filled_quantity,
                     average_fill_price = excluded.average_fill_price, triggered = excluded.triggered, updated_step = excluded.updated_step
                 """)
-            let updates = try db.cachedStatement(sql: """
+            var updates = try RowInserter(db, sql: """
                 INSERT INTO order_updates (run_id, step, order_id, status, filled_quantity, average_fill_price, triggered) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for o in step.orders {
                 let r = o.request
-                try orders.execute(arguments: [runID, o.id.rawValue, step.index, o.submittedOn.iso, r.symbol, r.side.rawValue, r.quantity, r.kind.name,
-                                               r.kind.limitPrice, r.kind.triggerPrice, r.timeInForce.rawValue, r.tag, o.status.rawValue,
-                                               o.filledQuantity, o.averageFillPrice, o.triggered, step.index])
-                try updates.execute(arguments: [runID, step.index, o.id.rawValue, o.status.rawValue, o.filledQuantity, o.averageFillPrice, o.triggered])
+                orders.int(runID); orders.int(o.id.rawValue); orders.int(index); orders.text(o.submittedOn.iso); orders.text(r.symbol)
+                orders.text(r.side.rawValue); orders.double(r.quantity); orders.text(r.kind.name); orders.double(r.kind.limitPrice)
+                orders.double(r.kind.triggerPrice); orders.text(r.timeInForce.rawValue); orders.text(r.tag); orders.text(o.status.rawValue)
+                orders.double(o.filledQuantity); orders.double(o.averageFillPrice); orders.bool(o.triggered); orders.int(index)
+                try orders.run()
+                updates.int(runID); updates.int(index); updates.int(o.id.rawValue); updates.text(o.status.rawValue); updates.double(o.filledQuantity)
+                updates.double(o.averageFillPrice); updates.bool(o.triggered)
+                try updates.run()
             }
         }
 
         if !step.orderEvents.isEmpty {
-            let events = try db.cachedStatement(sql: "INSERT INTO order_events (run_id, step, seq, order_id, day, kind, quantity, price, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            var events = try RowInserter(db, sql: "INSERT INTO order_events (run_id, step, seq, order_id, day, kind, quantity, price, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for (seq, ev) in step.orderEvents.enumerated() {
-                try events.execute(arguments: [runID, step.index, seq, ev.orderID.rawValue, ev.day.iso, ev.kind.rawValue, ev.quantity, ev.price, ev.reason])
+                events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(ev.day.iso)
+                events.text(ev.kind.rawValue); events.double(ev.quantity); events.double(ev.price); events.text(ev.reason)
+                try events.run()
             }
         }
 
         if !step.fills.isEmpty {
-            let fills = try db.cachedStatement(sql: """
+            var fills = try RowInserter(db, sql: """
                 INSERT INTO fills (run_id, step, seq, order_id, day, symbol, side, quantity, price, reference_price, commission, slippage_cost)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (seq, f) in step.fills.enumerated() {
-                try fills.execute(arguments: [runID, step.index, seq, f.orderID.rawValue, f.day.iso, f.symbol, f.side.rawValue, f.quantity,
-                                              f.price, f.referencePrice, f.commission, f.slippageCost])
+                fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(f.day.iso); fills.text(f.symbol)
+                fills.text(f.side.rawValue); fills.double(f.quantity); fills.double(f.price); fills.double(f.referencePrice)
+                fills.double(f.commission); fills.double(f.slippageCost)
+                try fills.run()
             }
         }
 
         if !step.cashMovements.isEmpty {
-            let cash = try db.cachedStatement(sql: "INSERT INTO cash_movements (run_id, step, seq, day, kind, amount, symbol, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            var cash = try RowInserter(db, sql: "INSERT INTO cash_movements (run_id, step, seq, day, kind, amount, symbol, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for (seq, m) in step.cashMovements.enumerated() {
-                try cash.execute(arguments: [runID, step.index, seq, m.day.iso, m.kind.rawValue, m.amount, m.symbol, m.orderID?.rawValue])
+                cash.int(runID); cash.int(index); cash.int(seq); cash.text(m.day.iso); cash.text(m.kind.rawValue); cash.double(m.amount)
+                cash.text(m.symbol); cash.int(m.orderID?.rawValue)
+                try cash.run()
             }
         }
 
         if !step.modelCalls.isEmpty {
-            let calls = try db.cachedStatement(sql: """
+            var calls = try RowInserter(db, sql: """
                 INSERT INTO model_calls (run_id, step, seq, role, model_name, model_digest, cache_key, cache_hit, prompt, messages, sampling, schema,
                                          completion, finish_reason, parsed_output, valid, error, prompt_tokens, completion_tokens,
                                          cached_prompt_tokens, time_to_first_token, latency, started_at, finished_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for c in step.modelCalls {
-                try calls.execute(arguments: [runID, step.index, c.sequence, c.role, c.modelName, c.modelDigest, c.cacheKey, c.cacheHit,
-                                              Coding.renderPrompt(c.messages), Coding.messages(c.messages), try Coding.json(c.sampling),
-                                              c.schema?.compactText, c.completion, c.finishReason?.rawValue, c.parsedOutput?.compactText, c.valid,
-                                              c.error, c.usage.promptTokens, c.usage.completionTokens, c.usage.cachedPromptTokens,
-                                              c.usage.timeToFirstToken, c.usage.totalSeconds, c.startedAt, c.finishedAt])
+                calls.int(runID); calls.int(index); calls.int(c.sequence); calls.text(c.role); calls.text(c.modelName); calls.text(c.modelDigest)
+                calls.text(c.cacheKey); calls.bool(c.cacheHit); calls.text(Coding.renderPrompt(c.messages)); calls.text(Coding.messages(c.messages))
+                calls.text(try Coding.json(c.sampling)); calls.text(c.schema?.compactText); calls.text(c.completion); calls.text(c.finishReason?.rawValue)
+                calls.text(c.parsedOutput?.compactText); calls.bool(c.valid); calls.text(c.error); calls.int(c.usage.promptTokens)
+                calls.int(c.usage.completionTokens); calls.int(c.usage.cachedPromptTokens); calls.double(c.usage.timeToFirstToken)
+                calls.double(c.usage.totalSeconds); calls.double(c.startedAt); calls.double(c.finishedAt)
+                try calls.run()
             }
         }
 
         if !step.toolCalls.isEmpty {
-            let tools = try db.cachedStatement(sql: "INSERT INTO tool_calls (run_id, step, seq, role, tool, input, output, error, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            var tools = try RowInserter(db, sql: "INSERT INTO tool_calls (run_id, step, seq, role, tool, input, output, error, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for t in step.toolCalls {
-                try tools.execute(arguments: [runID, step.index, t.sequence, t.role, t.tool, t.input.compactText, t.output?.compactText, t.error, t.durationSeconds])
+                tools.int(runID); tools.int(index); tools.int(t.sequence); tools.text(t.role); tools.text(t.tool); tools.text(t.input.compactText)
+                tools.text(t.output?.compactText); tools.text(t.error); tools.double(t.durationSeconds)
+                try tools.run()
             }
         }
 
         if !step.decisions.isEmpty {
-            let decisions = try db.cachedStatement(sql: "INSERT INTO decisions (run_id, step, seq, role, stage, output, rationale, is_fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            var decisions = try RowInserter(db, sql: "INSERT INTO decisions (run_id, step, seq, role, stage, output, rationale, is_fallback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for d in step.decisions {
-                try decisions.execute(arguments: [runID, step.index, d.sequence, d.role, d.stage, d.output.compactText, d.rationale, d.isFallback])
+                decisions.int(runID); decisions.int(index); decisions.int(d.sequence); decisions.text(d.role); decisions.text(d.stage)
+                decisions.text(d.output.compactText); decisions.text(d.rationale); decisions.bool(d.isFallback)
+                try decisions.run()
             }
         }
 
         if !step.riskEvents.isEmpty {
-            let risks = try db.cachedStatement(sql: "INSERT INTO risk_events (run_id, step, seq, role, rule, action, symbol, proposed, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            var risks = try RowInserter(db, sql: "INSERT INTO risk_events (run_id, step, seq, role, rule, action, symbol, proposed, allowed, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for r in step.riskEvents {
-                try risks.execute(arguments: [runID, step.index, r.sequence, r.role, r.rule, r.action.rawValue, r.symbol, r.proposed, r.allowed, r.detail])
+                risks.int(runID); risks.int(index); risks.int(r.sequence); risks.text(r.role); risks.text(r.rule); risks.text(r.action.rawValue)
+                risks.text(r.symbol); risks.double(r.proposed); risks.double(r.allowed); risks.text(r.detail)
+                try risks.run()
             }
         }
 
         if !step.failures.isEmpty {
-            let failures = try db.cachedStatement(sql: "INSERT INTO failures (run_id, step, seq, role, kind, message, fallback) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            var failures = try RowInserter(db, sql: "INSERT INTO failures (run_id, step, seq, role, kind, message, fallback) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for f in step.failures {
-                try failures.execute(arguments: [runID, step.index, f.sequence, f.role, f.kind, f.message, f.fallback])
+                failures.int(runID); failures.int(index); failures.int(f.sequence); failures.text(f.role); failures.text(f.kind); failures.text(f.message)
+                failures.text(f.fallback)
+                try failures.run()
             }
         }
 

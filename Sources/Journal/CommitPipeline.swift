@@ -1,0 +1,54 @@
+import Foundation
+
+/// Bounded hand-off of steps to the journal's writer: a replay queues a step and goes on with the
+/// next session while the writer commits it, one transaction per step, in queue order.
+///
+/// At most ``capacity`` steps wait; a replay that gets that far ahead waits for the writer. The
+/// first failed commit is kept: every later commit and the run's finish report it, and no later
+/// step is written (a run's steps are a prefix of its sessions, never a sequence with a hole).
+final class CommitPipeline: @unchecked Sendable {
+    let capacity: Int
+    private let lock = NSLock()
+    private var outstanding = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var failure: (any Error)?
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for a free place in the queue.
+    func admit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if outstanding < capacity {
+                outstanding += 1
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiting.append(continuation)
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Records the end of one queued commit, and its error if it failed.
+    func complete(_ error: (any Error)?) {
+        lock.lock()
+        if let error, failure == nil { failure = error }
+        if waiting.isEmpty {
+            outstanding -= 1
+            lock.unlock()
+        } else {
+            // The place passes straight to the first waiter.
+            let next = waiting.removeFirst()
+            lock.unlock()
+            next.resume()
+        }
+    }
+
+    /// Throws the first commit error, if any.
+    func check() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+    }
+}
