@@ -57,7 +57,9 @@ let package = Package(
         .testTarget(name: "InputFilesTests", dependencies: ["InputFiles"]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "InputFiles", "DeskTesting"]),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Market"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
+        .testTarget(name: "JournalTests", dependencies: [
+            "Journal", "JournalRecords", "Market", "Exchange", "LanguageModel", "DeskTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "Exchange", "Desk", "DeskTesting", "desk"]),

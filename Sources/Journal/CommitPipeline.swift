@@ -31,18 +31,22 @@ final class CommitPipeline: @unchecked Sendable {
     }
 
     /// Records the end of one queued commit, and its error if it failed.
+    ///
+    /// A replay that found the queue full resumes only once it is down to half, so a replay
+    /// faster than its writer wakes once per `capacity / 2` steps rather than once per step.
     func complete(_ error: (any Error)?) {
         lock.lock()
         if let error, failure == nil { failure = error }
-        if waiting.isEmpty {
-            outstanding -= 1
-            lock.unlock()
-        } else {
-            // The place passes straight to the first waiter.
-            let next = waiting.removeFirst()
-            lock.unlock()
-            next.resume()
+        outstanding -= 1
+        var resumed: [CheckedContinuation<Void, Never>] = []
+        if !waiting.isEmpty, outstanding <= capacity / 2 || failure != nil {
+            let room = failure != nil ? waiting.count : min(waiting.count, capacity - outstanding)
+            resumed = Array(waiting.prefix(room))
+            waiting.removeFirst(room)
+            outstanding += room
         }
+        lock.unlock()
+        for continuation in resumed { continuation.resume() }
     }
 
     /// Throws the first commit error, if any.

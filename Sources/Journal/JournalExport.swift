@@ -20,6 +20,11 @@ public enum JournalExport {
         var orderBy: String
         var jsonColumns: Set<String> = []
         var dropColumns: Set<String> = []
+        /// Export names of columns whose name is taken by the line's `kind`.
+        var renamed: [String: String] = [:]
+
+        func exportName(_ column: String) -> String { renamed[column] ?? column }
+        func column(exported name: String) -> String { renamed.first { $0.value == name }?.key ?? (renamed[name] == nil ? name : "") }
     }
 
     /// Every table holding a run's rows, parents before children (the import inserts in this order).
@@ -29,16 +34,16 @@ public enum JournalExport {
         Table(name: "steps", kind: "step", orderBy: "idx"),
         Table(name: "equity", kind: "equity", orderBy: "step"),
         Table(name: "positions", kind: "position", orderBy: "step, symbol"),
-        Table(name: "orders", kind: "order", orderBy: "id"),
+        Table(name: "orders", kind: "order", orderBy: "id", renamed: ["kind": "order_kind"]),
         Table(name: "order_updates", kind: "order_update", orderBy: "step, order_id"),
-        Table(name: "order_events", kind: "order_event", orderBy: "step, seq"),
+        Table(name: "order_events", kind: "order_event", orderBy: "step, seq", renamed: ["kind": "event_kind"]),
         Table(name: "fills", kind: "fill", orderBy: "step, seq"),
-        Table(name: "cash_movements", kind: "cash_movement", orderBy: "step, seq"),
+        Table(name: "cash_movements", kind: "cash_movement", orderBy: "step, seq", renamed: ["kind": "movement_kind"]),
         Table(name: "model_calls", kind: "model_call", orderBy: "step, seq, id", jsonColumns: ["messages", "schema", "parsed_output"], dropColumns: ["id"]),
         Table(name: "tool_calls", kind: "tool_call", orderBy: "step, seq, id", jsonColumns: ["input", "output"], dropColumns: ["id"]),
         Table(name: "decisions", kind: "decision", orderBy: "step, seq, id", jsonColumns: ["output"], dropColumns: ["id"]),
         Table(name: "risk_events", kind: "risk_event", orderBy: "step, seq, id", dropColumns: ["id"]),
-        Table(name: "failures", kind: "failure", orderBy: "step, seq, id", dropColumns: ["id"]),
+        Table(name: "failures", kind: "failure", orderBy: "step, seq, id", dropColumns: ["id"], renamed: ["kind": "failure_kind"]),
     ]
 
     /// The tables `--csv` writes, with the file each goes to.
@@ -66,7 +71,7 @@ extension SQLiteJournal {
                 while let row = try cursor.next() {
                     var members: [JSONValue.Member] = [.init("kind", .string(table.kind))]
                     for (column, value) in row where !table.dropColumns.contains(column) {
-                        members.append(.init(column, try ExportValue.json(value, column: column, table: table)))
+                        members.append(.init(table.exportName(column), try ExportValue.json(value, column: column, table: table)))
                     }
                     try line(JSONValue.object(members).compactText)
                 }
@@ -187,8 +192,9 @@ struct RunImporter {
         var columns: [String] = []
         var values: [(any DatabaseValueConvertible)?] = []
         for member in members where member.key != "kind" {
-            guard known.contains(member.key) else { throw self.error(line, "\(table.name) has no column '\(member.key)'", field: member.key) }
-            switch member.key {
+            let column = table.column(exported: member.key)
+            guard known.contains(column) else { throw self.error(line, "\(table.name) has no column '\(member.key)'", field: member.key) }
+            switch column {
             case "id" where table.name == "runs":
                 guard sourceRun == nil, let id = member.value.numberValue else { throw self.error(line, "an export holds one run", field: "id") }
                 sourceRun = Int64(id)
@@ -204,8 +210,8 @@ struct RunImporter {
                 values.append(newRun)
                 continue
             default:
-                columns.append(member.key)
-                values.append(ExportValue.database(member.value, column: member.key, table: table))
+                columns.append(column)
+                values.append(ExportValue.database(member.value, column: column, table: table))
             }
         }
         let sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"

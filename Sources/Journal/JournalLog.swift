@@ -289,7 +289,7 @@ enum LogQueries {
                 add(row["step"], .failure(failure))
             }
         }
-        if (scope.wants(.order) || scope.wants(.fill)) && scope.filter.search == nil {
+        if scope.filter.search == nil {
             try orderEntries(scope, window: window, db: db, add: add)
         }
         return entries.sorted { ($0.step, $0.sequence) < ($1.step, $1.sequence) }
@@ -298,34 +298,39 @@ enum LogQueries {
     /// Orders sent in the window (with all their events and fills), and fills that happened in it.
     private static func orderEntries(_ scope: LogScope, window: StatementArguments, db: Database, add: (Int, LogEntry.Record, String?) -> Void) throws {
         let run = scope.run.rawValue
-        var events: [Int: [OrderEvent]] = [:]
-        var fills: [Int: [Fill]] = [:]
-        // Events and fills of orders sent in the window, wherever they fell.
-        for row in try Row.fetchAll(db, sql: """
-            SELECT e.* FROM order_events e JOIN orders o ON o.run_id = e.run_id AND o.id = e.order_id
-            WHERE o.run_id = ? AND o.step BETWEEN ? AND ? ORDER BY e.step, e.seq
-            """, arguments: window) {
-            events[row["order_id"], default: []].append(try JournalReader.orderEvent(row))
-        }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT f.* FROM fills f JOIN orders o ON o.run_id = f.run_id AND o.id = f.order_id
-            WHERE o.run_id = ? AND o.step BETWEEN ? AND ? ORDER BY f.step, f.seq
-            """, arguments: window) {
-            fills[row["order_id"], default: []].append(try JournalReader.fill(row))
-        }
         if scope.wants(.order) {
+            var sent: [(step: Int, order: Order)] = []
+            var lastTouched = scope.firstStep
             for row in try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step, id", arguments: window) {
                 let order = try Coding.order(row)
                 guard scope.roleAllowed(order.request.tag), scope.symbolAllowed(order.request.symbol) else { continue }
-                let trail = OrderTrail(order: order, step: row["step"], events: events[order.id.rawValue] ?? [], fills: fills[order.id.rawValue] ?? [])
-                add(row["step"], .order(trail), nil)
+                sent.append((row["step"], order))
+                lastTouched = max(lastTouched, row["updated_step"])
+            }
+            // Their events and fills lie between the first step of the window and the last step that changed one of them.
+            var events: [Int: [OrderEvent]] = [:]
+            var fills: [Int: [Fill]] = [:]
+            if !sent.isEmpty {
+                let ids = Set(sent.map(\.order.id.rawValue))
+                let range: StatementArguments = [run, scope.firstStep, lastTouched]
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM order_events WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step, seq", arguments: range)
+                where ids.contains(row["order_id"]) {
+                    events[row["order_id"], default: []].append(try JournalReader.orderEvent(row))
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM fills WHERE run_id = ? AND step BETWEEN ? AND ? ORDER BY step, seq", arguments: range)
+                where ids.contains(row["order_id"]) {
+                    fills[row["order_id"], default: []].append(try JournalReader.fill(row))
+                }
+            }
+            for (step, order) in sent {
+                add(step, .order(OrderTrail(order: order, step: step, events: events[order.id.rawValue] ?? [], fills: fills[order.id.rawValue] ?? [])), nil)
             }
         }
         if scope.wants(.fill) {
             for row in try Row.fetchAll(db, sql: """
                 SELECT f.*, o.tag FROM fills f LEFT JOIN orders o ON o.run_id = f.run_id AND o.id = f.order_id
                 WHERE f.run_id = ? AND f.step BETWEEN ? AND ? ORDER BY f.step, f.seq
-                """, arguments: [run, scope.firstStep, scope.lastStep]) {
+                """, arguments: window) {
                 let fill = try JournalReader.fill(row)
                 guard scope.roleAllowed(row["tag"]), scope.symbolAllowed(fill.symbol) else { continue }
                 add(row["step"], .fill(fill), nil)
@@ -338,7 +343,8 @@ enum LogQueries {
         let window: [any DatabaseValueConvertible] = [scope.run.rawValue, scope.firstStep, scope.lastStep]
         let query = try FullTextQuery.resolve(text, db: db)
         if scope.wants(.modelCall) {
-            for row in try Row.fetchAll(db, sql: """
+            // A query that names a column of the other index (e.g. `rationale:`) does not apply here.
+            for row in try FullTextQuery.rows(db, sql: """
                 SELECT m.*, snippet(model_calls_fts, -1, '[', ']', '…', 16) AS hit FROM model_calls_fts
                 JOIN model_calls m ON m.id = model_calls_fts.rowid
                 WHERE model_calls_fts MATCH ? AND m.run_id = ? AND m.step BETWEEN ? AND ?
@@ -350,7 +356,7 @@ enum LogQueries {
             }
         }
         if scope.wants(.decision) {
-            for row in try Row.fetchAll(db, sql: """
+            for row in try FullTextQuery.rows(db, sql: """
                 SELECT d.*, snippet(decisions_fts, -1, '[', ']', '…', 16) AS hit FROM decisions_fts
                 JOIN decisions d ON d.id = decisions_fts.rowid
                 WHERE decisions_fts MATCH ? AND d.run_id = ? AND d.step BETWEEN ? AND ?
@@ -366,18 +372,35 @@ enum LogQueries {
 
 /// What the user typed for `--search`, as an FTS5 query.
 public enum FullTextQuery {
-    /// The text itself when it is valid FTS5 syntax (words, "phrases", AND/OR/NOT, prefix*,
-    /// column filters); otherwise each word quoted as a phrase, so `S&P 500` or `don't` just work.
+    /// The text itself when it is valid FTS5 syntax for either index (words, "phrases", AND/OR/NOT,
+    /// prefix*, column filters such as `completion: cut`); otherwise each word quoted as a phrase,
+    /// so `S&P 500` or `don't` just work.
     static func resolve(_ text: String, db: Database) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw JournalError("the search text is empty", remedy: "give words to look for, e.g. --search 'rate cut'") }
-        do {
-            _ = try Row.fetchAll(db, sql: "SELECT rowid FROM decisions_fts WHERE decisions_fts MATCH ? LIMIT 0", arguments: [trimmed])
-            return trimmed
-        } catch let error as DatabaseError where error.message?.contains("fts5") == true || error.message?.contains("syntax") == true
-            || error.message?.contains("no such column") == true {
-            return quoted(trimmed)
+        for index in ["model_calls_fts", "decisions_fts"] {
+            do {
+                _ = try Row.fetchAll(db, sql: "SELECT rowid FROM \(index) WHERE \(index) MATCH ? LIMIT 0", arguments: [trimmed])
+                return trimmed
+            } catch let error as DatabaseError where isQueryError(error) {
+                continue
+            }
         }
+        return quoted(trimmed)
+    }
+
+    /// Rows of a MATCH query; none when the query does not fit this index (a column it lacks).
+    static func rows(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Row] {
+        do {
+            return try Row.fetchAll(db, sql: sql, arguments: arguments)
+        } catch let error as DatabaseError where isQueryError(error) {
+            return []
+        }
+    }
+
+    private static func isQueryError(_ error: DatabaseError) -> Bool {
+        let message = error.message ?? ""
+        return message.contains("fts5") || message.contains("syntax") || message.contains("no such column") || message.contains("unknown special query")
     }
 
     /// Each whitespace-separated word as a quoted FTS5 phrase (all must match).

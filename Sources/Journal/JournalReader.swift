@@ -287,19 +287,19 @@ enum JournalReader {
             slot[index] = steps.count
             steps.append(step)
         }
-        func each(_ sql: String, _ body: (inout StepRecord, Row) throws -> Void) throws {
+        func each(_ sql: String, stepColumn: String = "step", _ body: (inout StepRecord, Row) throws -> Void) throws {
             for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                guard let at = slot[row["step"]] else { continue }
+                guard let at = slot[row[stepColumn]] else { continue }
                 try body(&steps[at], row)
             }
         }
         try each("SELECT * FROM positions WHERE \(window) ORDER BY step, symbol") { $0.positions.append(position($1)) }
         try each("""
-            SELECT o.*, u.step AS step, u.status AS u_status, u.filled_quantity AS u_filled_quantity,
+            SELECT o.*, u.step AS u_step, u.status AS u_status, u.filled_quantity AS u_filled_quantity,
                    u.average_fill_price AS u_average_fill_price, u.triggered AS u_triggered
             FROM order_updates u JOIN orders o ON o.run_id = u.run_id AND o.id = u.order_id
             WHERE u.run_id = ? AND u.step BETWEEN ? AND ? ORDER BY u.step, u.order_id
-            """) { $0.orders.append(try orderAtStep($1)) }
+            """, stepColumn: "u_step") { $0.orders.append(try orderAtStep($1)) }
         try each("SELECT * FROM order_events WHERE \(window) ORDER BY step, seq") { $0.orderEvents.append(try orderEvent($1)) }
         try each("SELECT * FROM fills WHERE \(window) ORDER BY step, seq") { $0.fills.append(try fill($1)) }
         try each("SELECT * FROM cash_movements WHERE \(window) ORDER BY step, seq") { $0.cashMovements.append(try cashMovement($1)) }

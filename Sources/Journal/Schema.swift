@@ -74,6 +74,10 @@ enum Schema {
         """
 
     /// The book: equity, positions, orders and their lifecycle, fills and cash.
+    ///
+    /// These tables take thousands of rows a step on a large universe, so they carry no secondary
+    /// index but `orders_by_step`: their primary keys start with (run_id, step), and a run's rows
+    /// for a symbol or an order are found by a range scan of the run's (or a window's) steps.
     private static let book = """
         CREATE TABLE equity (
             run_id INTEGER NOT NULL,
@@ -121,7 +125,6 @@ enum Schema {
             PRIMARY KEY (run_id, id),
             FOREIGN KEY (run_id, step) REFERENCES steps(run_id, idx) ON DELETE CASCADE
         ) WITHOUT ROWID;
-        CREATE INDEX orders_by_symbol ON orders(run_id, symbol);
         CREATE INDEX orders_by_step ON orders(run_id, step);
         CREATE TABLE order_updates (
             run_id INTEGER NOT NULL,
@@ -147,7 +150,6 @@ enum Schema {
             PRIMARY KEY (run_id, step, seq),
             FOREIGN KEY (run_id, step) REFERENCES steps(run_id, idx) ON DELETE CASCADE
         ) WITHOUT ROWID;
-        CREATE INDEX order_events_by_order ON order_events(run_id, order_id);
         CREATE TABLE fills (
             run_id INTEGER NOT NULL,
             step INTEGER NOT NULL,
@@ -164,8 +166,6 @@ enum Schema {
             PRIMARY KEY (run_id, step, seq),
             FOREIGN KEY (run_id, step) REFERENCES steps(run_id, idx) ON DELETE CASCADE
         ) WITHOUT ROWID;
-        CREATE INDEX fills_by_symbol ON fills(run_id, symbol);
-        CREATE INDEX fills_by_order ON fills(run_id, order_id);
         CREATE TABLE cash_movements (
             run_id INTEGER NOT NULL,
             step INTEGER NOT NULL,

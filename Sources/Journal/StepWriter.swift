@@ -13,6 +13,14 @@ enum StepWriter {
         let runID = run.rawValue
         let index = step.index
         let day = step.day.iso
+        // Most records of a step are dated on its day (orders: on an earlier one): format each date once.
+        var dates: [Day: String] = [step.day: day]
+        func iso(_ d: Day) -> String {
+            if let text = dates[d] { return text }
+            let text = d.iso
+            dates[d] = text
+            return text
+        }
         var steps = try RowInserter(db, sql: "INSERT INTO steps (run_id, idx, day, is_decision, snapshot_digest, digest, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         steps.int(runID); steps.int(index); steps.text(day); steps.bool(step.isDecision); steps.text(step.snapshotDigest); steps.text(digest)
         steps.text(committedAt)
@@ -20,7 +28,7 @@ enum StepWriter {
 
         let e = step.equity
         var equity = try RowInserter(db, sql: "INSERT INTO equity (run_id, step, day, cash, positions_value, equity, gross_exposure) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        equity.int(runID); equity.int(index); equity.text(e.day.iso); equity.double(e.cash); equity.double(e.positionsValue)
+        equity.int(runID); equity.int(index); equity.text(iso(e.day)); equity.double(e.cash); equity.double(e.positionsValue)
         equity.double(e.equity); equity.double(e.grossExposure)
         try equity.run()
 
@@ -50,7 +58,7 @@ enum StepWriter {
                 """)
             for o in step.orders {
                 let r = o.request
-                orders.int(runID); orders.int(o.id.rawValue); orders.int(index); orders.text(o.submittedOn.iso); orders.text(r.symbol)
+                orders.int(runID); orders.int(o.id.rawValue); orders.int(index); orders.text(iso(o.submittedOn)); orders.text(r.symbol)
                 orders.text(r.side.rawValue); orders.double(r.quantity); orders.text(r.kind.name); orders.double(r.kind.limitPrice)
                 orders.double(r.kind.triggerPrice); orders.text(r.timeInForce.rawValue); orders.text(r.tag); orders.text(o.status.rawValue)
                 orders.double(o.filledQuantity); orders.double(o.averageFillPrice); orders.bool(o.triggered); orders.int(index)
@@ -64,7 +72,7 @@ enum StepWriter {
         if !step.orderEvents.isEmpty {
             var events = try RowInserter(db, sql: "INSERT INTO order_events (run_id, step, seq, order_id, day, kind, quantity, price, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for (seq, ev) in step.orderEvents.enumerated() {
-                events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(ev.day.iso)
+                events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(iso(ev.day))
                 events.text(ev.kind.rawValue); events.double(ev.quantity); events.double(ev.price); events.text(ev.reason)
                 try events.run()
             }
@@ -76,7 +84,7 @@ enum StepWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (seq, f) in step.fills.enumerated() {
-                fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(f.day.iso); fills.text(f.symbol)
+                fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(iso(f.day)); fills.text(f.symbol)
                 fills.text(f.side.rawValue); fills.double(f.quantity); fills.double(f.price); fills.double(f.referencePrice)
                 fills.double(f.commission); fills.double(f.slippageCost)
                 try fills.run()
@@ -86,7 +94,7 @@ enum StepWriter {
         if !step.cashMovements.isEmpty {
             var cash = try RowInserter(db, sql: "INSERT INTO cash_movements (run_id, step, seq, day, kind, amount, symbol, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for (seq, m) in step.cashMovements.enumerated() {
-                cash.int(runID); cash.int(index); cash.int(seq); cash.text(m.day.iso); cash.text(m.kind.rawValue); cash.double(m.amount)
+                cash.int(runID); cash.int(index); cash.int(seq); cash.text(iso(m.day)); cash.text(m.kind.rawValue); cash.double(m.amount)
                 cash.text(m.symbol); cash.int(m.orderID?.rawValue)
                 try cash.run()
             }
@@ -152,11 +160,12 @@ enum StepWriter {
     /// Adds an `agents` row for each role that acted in the step and that the run's manifest did
     /// not declare, so every role in the records has one.
     private static func registerRoles(of step: StepRecord, run: Int64, db: Database) throws {
-        guard !step.modelCalls.isEmpty || !step.decisions.isEmpty || !step.toolCalls.isEmpty else { return }
+        guard !step.modelCalls.isEmpty || !step.decisions.isEmpty || !step.toolCalls.isEmpty || !step.failures.isEmpty else { return }
         var seen: [String: (stage: String?, model: (String, String)?)] = [:]
         for c in step.modelCalls where seen[c.role]?.model == nil { seen[c.role, default: (nil, nil)].model = (c.modelName, c.modelDigest) }
         for d in step.decisions where seen[d.role]?.stage == nil { seen[d.role, default: (nil, nil)].stage = d.stage }
         for t in step.toolCalls where seen[t.role] == nil { seen[t.role] = (nil, nil) }
+        for f in step.failures { if let role = f.role, seen[role] == nil { seen[role] = (nil, nil) } }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO agents (run_id, role, stage, model_name, model_digest, context_length, instruction_digest, tools, declared)
             VALUES (?, ?, ?, ?, ?, NULL, NULL, '[]', 0) ON CONFLICT (run_id, role) DO NOTHING

@@ -20,6 +20,10 @@ public protocol Journaling: Sendable {
     /// Records a new run as `running` and returns its id.
     func beginRun(_ manifest: RunManifest) async throws -> RunID
     /// Commits one session's records atomically. Steps arrive in index order.
+    ///
+    /// An implementation may commit in the background (in order, one transaction per step) and
+    /// return once the step is queued: a failed commit is then thrown by a later `commit` or by
+    /// ``finishRun(_:status:summary:reason:)``, which returns only when every step is committed.
     func commit(_ step: StepRecord, to run: RunID) async throws
     /// Marks the run finished with a status, headline figures and, for failures and stops, the reason.
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws

@@ -24,6 +24,9 @@ struct JournalBenchCommand: AsyncParsableCommand {
     @Option(help: "Years of daily sessions (252 a year).")
     var years: Int = 10
 
+    @Option(help: "Initial cash: more cash means more symbols cross a whole share of drift each day, so more orders.")
+    var cash: Int = 1_000_000
+
     @Option(help: "Repetitions of each variant.")
     var repeats: Int = 3
 
@@ -38,52 +41,58 @@ struct JournalBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y")
-            let scenarioFile = try SyntheticScenario(symbols: symbols, sessions: years * 252).write(to: folder)
+            let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y-\(cash)")
+            let scenarioFile = try SyntheticScenario(symbols: symbols, sessions: years * 252, cash: cash).write(to: folder)
             let scenario = try ScenarioFile.load(path: scenarioFile.path)
             let marketData = try MarketData.load(scenario)
             guard let policy = RuleDesks.named(desk, scenario: scenario) else {
                 throw ValidationError("unknown desk '\(desk)'; use one of: \(RuleDesks.names.joined(separator: ", "))")
             }
-            Terminal.note("scenario \(scenarioFile.path): \(symbols) symbols, \(marketData.sessions.count) sessions, desk \(desk)")
+            Terminal.note("scenario \(scenarioFile.path): \(symbols) symbols, \(marketData.sessions.count) sessions, cash \(cash), desk \(desk)")
 
             var with: [Double] = [], without: [Double] = []
+            var withCPU: [Double] = [], withoutCPU: [Double] = []
             var written = JournalFigures()
             for round in 0..<repeats {
                 for variant in round % 2 == 0 ? [true, false] : [false, true] {
                     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-journal-\(UUID().uuidString)")
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                     defer { try? FileManager.default.removeItem(at: folder) }
-                    let start = ContinuousClock.now
+                    let start = ContinuousClock.now, startCPU = ProcessCPU.seconds
                     let journal: any Journaling = variant ? try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path) : DiscardingJournal()
                     let outcome = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: journal,
                                                          options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
-                    let seconds = (ContinuousClock.now - start).seconds
+                    let seconds = (ContinuousClock.now - start).seconds, cpu = ProcessCPU.seconds - startCPU
                     if let sqlite = journal as? SQLiteJournal {
                         with.append(seconds)
+                        withCPU.append(cpu)
                         written = try JournalFigures(sqlite, run: outcome.run)
                     } else {
                         without.append(seconds)
+                        withoutCPU.append(cpu)
                     }
-                    Terminal.note(String(format: "  round %d  %@  %.3f s", round + 1, variant ? "with journal   " : "without journal", seconds))
+                    Terminal.note(String(format: "  round %d  %@  wall %.3f s  cpu %.3f s", round + 1, variant ? "with journal   " : "without journal", seconds, cpu))
                 }
             }
             let a = median(with), b = median(without)
             let overhead = a / b - 1
+            let cpuA = median(withCPU), cpuB = median(withoutCPU)
             if json {
                 print(JSONValue.object([
-                    .init("symbols", .number(Double(symbols))), .init("sessions", .number(Double(marketData.sessions.count))),
+                    .init("symbols", .number(Double(symbols))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(Double(cash))),
                     .init("desk", .string(desk)), .init("repeats", .number(Double(repeats))),
                     .init("with_journal_seconds", .array(with.map(JSONValue.number))),
                     .init("without_journal_seconds", .array(without.map(JSONValue.number))),
                     .init("median_with", .number(a)), .init("median_without", .number(b)), .init("overhead", .number(overhead)),
+                    .init("cpu_with_seconds", .array(withCPU.map(JSONValue.number))), .init("cpu_without_seconds", .array(withoutCPU.map(JSONValue.number))),
+                    .init("cpu_overhead", .number(cpuA / cpuB - 1)),
                     .init("rows", .number(Double(written.rows))), .init("file_bytes", .number(Double(written.bytes))),
                 ]).compactText)
             } else {
-                print(String(format: "replay without journal  median %.3f s  (min %.3f)", b, without.min() ?? 0))
-                print(String(format: "replay with journal     median %.3f s  (min %.3f)", a, with.min() ?? 0))
-                print(String(format: "journalling overhead    %+.1f%%   (%d rows, %.1f MB, %.0f rows/s of replay)", overhead * 100, written.rows,
-                             Double(written.bytes) / 1e6, Double(written.rows) / a))
+                print(String(format: "replay without journal  wall median %.3f s (min %.3f)  cpu median %.3f s", b, without.min() ?? 0, cpuB))
+                print(String(format: "replay with journal     wall median %.3f s (min %.3f)  cpu median %.3f s", a, with.min() ?? 0, cpuA))
+                print(String(format: "journalling overhead    wall %+.1f%%  cpu %+.1f%%  (%d rows, %.1f MB, writer %.2f µs of cpu a row)", overhead * 100,
+                             (cpuA / cpuB - 1) * 100, written.rows, Double(written.bytes) / 1e6, (cpuA - cpuB) / Double(max(written.rows, 1)) * 1e6))
             }
         }
     }
@@ -124,6 +133,7 @@ private struct JournalFigures {
 struct SyntheticScenario {
     var symbols: Int
     var sessions: Int
+    var cash: Int
 
     /// Writes the files unless they are already there; returns the scenario file.
     func write(to folder: URL) throws -> URL {
@@ -160,7 +170,7 @@ struct SyntheticScenario {
             start: \(days.first!.iso)
             end: \(days.last!.iso)
             benchmark: S000
-            initial_cash: 100000000
+            initial_cash: \(cash)
             universe:
             \(universe.joined(separator: "\n"))
             costs:
@@ -171,6 +181,19 @@ struct SyntheticScenario {
             """
         try Data(yaml.utf8).write(to: scenarioFile)
         return scenarioFile
+    }
+}
+
+/// CPU time (user + system) of this process so far, all threads.
+enum ProcessCPU {
+    static var seconds: Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     }
 }
 

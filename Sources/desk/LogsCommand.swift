@@ -236,9 +236,10 @@ struct LogRendering {
 
     func orderLine(_ trail: OrderTrail) -> String {
         let o = trail.order, r = o.request
-        var text = "\(o.id) \(r.side.rawValue) \(number(r.quantity)) \(r.symbol) \(r.kind.name)"
-        if let limit = r.kind.limitPrice { text += " limit \(number(limit))" }
+        var text = "\(o.id) \(r.side.rawValue) \(number(r.quantity)) \(r.symbol)"
         if let trigger = r.kind.triggerPrice { text += " stop \(number(trigger))" }
+        if let limit = r.kind.limitPrice { text += " limit \(number(limit))" }
+        if r.kind == .market { text += " market" }
         text += " \(r.timeInForce.rawValue)" + (r.tag.map { style.dim(" (\($0))") } ?? "")
         if trail.fills.isEmpty {
             let reason = trail.events.last(where: { $0.reason != nil })?.reason
