@@ -15,8 +15,13 @@ final class CommitPipeline: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
+    private var waits = 0
+    private var waitedSeconds = 0.0
+
     /// Waits for a free place in the queue.
     func admit() async {
+        let start = ContinuousClock.now
+        var waited = false
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
             if outstanding < capacity {
@@ -24,10 +29,26 @@ final class CommitPipeline: @unchecked Sendable {
                 lock.unlock()
                 continuation.resume()
             } else {
+                waited = true
                 waiting.append(continuation)
                 lock.unlock()
             }
         }
+        if waited { recordWait(ContinuousClock.now - start) }
+    }
+
+    private func recordWait(_ elapsed: Duration) {
+        lock.lock()
+        waits += 1
+        waitedSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        lock.unlock()
+    }
+
+    /// How often, and how long in all, a replay waited for the writer.
+    var backpressure: (waits: Int, seconds: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (waits, waitedSeconds)
     }
 
     /// Records the end of one queued commit, and its error if it failed.

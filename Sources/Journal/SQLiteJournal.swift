@@ -98,6 +98,13 @@ public final class SQLiteJournal: Journaling {
         })
     }
 
+    /// How often, and how long in all, replays writing through this journal waited for its writer
+    /// (a writer slower than the replay makes the replay wait once the queue is full).
+    public var writerWaits: (count: Int, seconds: Double) {
+        let b = pipeline.backpressure
+        return (b.waits, b.seconds)
+    }
+
     /// Waits until every queued step is committed; throws the first commit error.
     public func flush() async throws {
         try await pool.writeWithoutTransaction { _ in }

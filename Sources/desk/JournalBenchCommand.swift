@@ -67,6 +67,8 @@ struct JournalBenchCommand: AsyncParsableCommand {
                         with.append(seconds)
                         withCPU.append(cpu)
                         written = try JournalFigures(sqlite, run: outcome.run)
+                        let waits = sqlite.writerWaits
+                        Terminal.note(String(format: "    the replay waited for the writer %d times, %.3f s in all", waits.count, waits.seconds))
                     } else {
                         without.append(seconds)
                         withoutCPU.append(cpu)
