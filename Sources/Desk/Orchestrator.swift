@@ -152,7 +152,7 @@ public actor Orchestrator {
                         try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
                                                     reason: "stopped (\(reason)) \(at); resumable")
                     }
-                    throw ReplayStopped(run: run, committedSteps: index, reason: reason)
+                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: reason)
                 }
                 var step = try await runSession(run: run, index: index, day: day,
                                                 isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex,

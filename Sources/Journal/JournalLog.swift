@@ -125,7 +125,7 @@ public struct StepChain: Sendable, Hashable {
 }
 
 extension SQLiteJournal {
-    /// The run's decision steps (and any step with agents' records) as chains, filtered.
+    /// The run's steps that have agents' records or sent orders, as chains, filtered.
     public func chains(of run: RunID, filter: LogFilter = LogFilter()) throws -> [StepChain] {
         try pool.read { db in
             _ = try SQLiteJournal.runRow(run, db: db, path: path)
@@ -143,8 +143,8 @@ extension SQLiteJournal {
                 let index: Int = row["idx"]
                 let stepEntries = byStep[index] ?? []
                 let isDecision: Bool = row["is_decision"]
-                // Without a filter that narrows records, every decision step is shown; with one, the steps that match.
-                guard scope.narrowsRecords ? !stepEntries.isEmpty : (isDecision || !stepEntries.isEmpty) else { continue }
+                // Steps where nothing was recorded (a rule desk keeping its book) tell nothing.
+                guard !stepEntries.isEmpty else { continue }
                 var activity: [LogEntry] = []
                 var orders: [OrderTrail] = []
                 for entry in stepEntries {
@@ -196,11 +196,6 @@ struct LogScope {
         }
         firstStep = first
         lastStep = last
-    }
-
-    /// Whether the filter selects records rather than only steps.
-    var narrowsRecords: Bool {
-        !filter.roles.isEmpty || !filter.symbols.isEmpty || filter.kinds != Set(LogKind.allCases) || filter.search != nil
     }
 
     func wants(_ kind: LogKind) -> Bool { filter.kinds.contains(kind) }

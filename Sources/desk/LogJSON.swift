@@ -39,7 +39,8 @@ enum LogJSON {
         case let .order(t): body = order(t)
         case let .fill(f): body = fill(f)
         }
-        members += body.objectValue ?? []
+        let present = Set(members.map(\.key))
+        members += (body.objectValue ?? []).filter { !present.contains($0.key) }
         return .object(members)
     }
 

@@ -81,6 +81,7 @@ struct LogsCommand: AsyncParsableCommand {
                 let chains = try journal.chains(of: runID, filter: filter)
                 switch format {
                 case .text:
+                    print(render.header(try journal.run(runID), agents: try journal.agents(of: runID)))
                     if chains.isEmpty { Terminal.note("no decision steps of run \(runID) match"); return }
                     print(chains.map(render.chain).joined(separator: "\n\n"))
                 case .json: print(JSONValue.array(chains.map(LogJSON.chain)).compactText)
@@ -171,6 +172,18 @@ enum StepArgument {
 struct LogRendering {
     var style: TextStyle
     var full: Bool
+
+    /// The run and its desk, above its chains.
+    func header(_ run: RunRow, agents: [AgentRow]) -> String {
+        var lines = [style.bold("run \(run.id) · \(run.scenario) · desk \(run.desk) · seed \(run.seed) · \(run.status.rawValue)")
+                     + style.dim("  \(run.firstSession) … \(run.lastSession)")]
+        let desk = agents.map { row -> String in
+            let a = row.agent
+            return "\(a.role) (\(a.stage)\(a.model.map { ", \($0.name) \(String($0.digest.prefix(8)))" } ?? ""))"
+        }
+        if !desk.isEmpty { lines.append(style.dim("agents: " + desk.joined(separator: ", "))) }
+        return lines.joined(separator: "\n") + "\n"
+    }
 
     func chain(_ chain: StepChain) -> String {
         var lines: [String] = []
@@ -282,12 +295,12 @@ struct LogRendering {
         return snippet.replacingOccurrences(of: "[", with: "\u{1B}[1;33m").replacingOccurrences(of: "]", with: "\u{1B}[0m")
     }
 
+    /// What a role saw: its last user (or tool) message, clipped; the system message is its standing instruction.
     private func promptSummary(_ messages: [ChatMessage]) -> String {
         let total = messages.reduce(0) { $0 + $1.content.count }
-        // What a role saw is mostly in its last user message; the system message is its standing instruction.
-        let parts = messages.map { "[\($0.role.rawValue)] " + oneLine($0.content) }
-        let text = parts.joined(separator: " ")
-        return clip(text, full: false, limit: 200) + style.dim(" (\(total) chars; --full to print)")
+        let input = messages.last { $0.role == .user || $0.role == .tool } ?? messages.last
+        let text = input.map { "[\($0.role.rawValue)] " + oneLine($0.content) } ?? ""
+        return clip(text, full: false, limit: 200) + style.dim(" (\(messages.count) messages, \(total) chars; --full prints them)")
     }
 
     private func clip(_ text: String, full: Bool, limit: Int = 240) -> String {
