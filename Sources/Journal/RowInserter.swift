@@ -60,3 +60,31 @@ struct RowInserter {
 
 /// `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call returns.
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension RowInserter {
+    /// Inserts `items` with multi-row `INSERT … VALUES (…), (…), …` statements of `batch` rows
+    /// (the rest one by one): SQLite's per-statement work is paid once per batch rather than per row.
+    ///
+    /// `suffix` follows the values (e.g. an `ON CONFLICT … DO UPDATE` clause).
+    static func insertAll<T>(_ items: [T], db: Database, into table: String, columns: [String], suffix: String = "", batch: Int = 32,
+                             bind: (inout RowInserter, Int, T) -> Void) throws {
+        guard !items.isEmpty else { return }
+        let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        var start = 0
+        if items.count >= batch {
+            var many = try RowInserter(db, sql: head + Array(repeating: tuple, count: batch).joined(separator: ", ") + suffix)
+            while start + batch <= items.count {
+                for offset in start..<(start + batch) { bind(&many, offset, items[offset]) }
+                try many.run()
+                start += batch
+            }
+        }
+        guard start < items.count else { return }
+        var one = try RowInserter(db, sql: head + tuple + suffix)
+        for offset in start..<items.count {
+            bind(&one, offset, items[offset])
+            try one.run()
+        }
+    }
+}

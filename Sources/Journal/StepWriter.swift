@@ -32,72 +32,55 @@ enum StepWriter {
         equity.double(e.equity); equity.double(e.grossExposure)
         try equity.run()
 
-        if !step.positions.isEmpty {
-            var positions = try RowInserter(db, sql: """
-                INSERT INTO positions (run_id, step, day, symbol, quantity, average_cost, last_price, market_value, realized_pnl, unrealized_pnl)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for p in step.positions {
-                positions.int(runID); positions.int(index); positions.text(day); positions.text(p.symbol); positions.double(p.quantity)
-                positions.double(p.averageCost); positions.double(p.lastPrice); positions.double(p.marketValue); positions.double(p.realizedPnL)
-                positions.double(p.unrealizedPnL)
-                try positions.run()
-            }
+        try RowInserter.insertAll(step.positions, db: db, into: "positions", columns: [
+            "run_id", "step", "day", "symbol", "quantity", "average_cost", "last_price", "market_value", "realized_pnl", "unrealized_pnl",
+        ]) { positions, _, p in
+            positions.int(runID); positions.int(index); positions.text(day); positions.text(p.symbol); positions.double(p.quantity)
+            positions.double(p.averageCost); positions.double(p.lastPrice); positions.double(p.marketValue); positions.double(p.realizedPnL)
+            positions.double(p.unrealizedPnL)
         }
 
-        if !step.orders.isEmpty {
-            var orders = try RowInserter(db, sql: """
-                INSERT INTO orders (run_id, id, step, submitted_on, symbol, side, quantity, kind, limit_price, stop_price, time_in_force, tag,
-                                    status, filled_quantity, average_fill_price, triggered, updated_step)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id, id) DO UPDATE SET status = excluded.status, filled_quantity = excluded.filled_quantity,
-                    average_fill_price = excluded.average_fill_price, triggered = excluded.triggered, updated_step = excluded.updated_step
-                """)
-            var updates = try RowInserter(db, sql: """
-                INSERT INTO order_updates (run_id, step, order_id, status, filled_quantity, average_fill_price, triggered) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for o in step.orders {
-                let r = o.request
-                orders.int(runID); orders.int(o.id.rawValue); orders.int(index); orders.text(iso(o.submittedOn)); orders.text(r.symbol)
-                orders.text(r.side.rawValue); orders.double(r.quantity); orders.text(r.kind.name); orders.double(r.kind.limitPrice)
-                orders.double(r.kind.triggerPrice); orders.text(r.timeInForce.rawValue); orders.text(r.tag); orders.text(o.status.rawValue)
-                orders.double(o.filledQuantity); orders.double(o.averageFillPrice); orders.bool(o.triggered); orders.int(index)
-                try orders.run()
-                updates.int(runID); updates.int(index); updates.int(o.id.rawValue); updates.text(o.status.rawValue); updates.double(o.filledQuantity)
-                updates.double(o.averageFillPrice); updates.bool(o.triggered)
-                try updates.run()
-            }
+        // An order is inserted when sent and updated as it fills, expires or is cancelled; each step keeps the state it saw.
+        try RowInserter.insertAll(step.orders, db: db, into: "orders", columns: [
+            "run_id", "id", "step", "submitted_on", "symbol", "side", "quantity", "kind", "limit_price", "stop_price", "time_in_force", "tag",
+            "status", "filled_quantity", "average_fill_price", "triggered", "updated_step",
+        ], suffix: """
+             ON CONFLICT (run_id, id) DO UPDATE SET status = excluded.status, filled_quantity = excluded.filled_quantity,
+                average_fill_price = excluded.average_fill_price, triggered = excluded.triggered, updated_step = excluded.updated_step
+            """) { orders, _, o in
+            let r = o.request
+            orders.int(runID); orders.int(o.id.rawValue); orders.int(index); orders.text(iso(o.submittedOn)); orders.text(r.symbol)
+            orders.text(r.side.rawValue); orders.double(r.quantity); orders.text(r.kind.name); orders.double(r.kind.limitPrice)
+            orders.double(r.kind.triggerPrice); orders.text(r.timeInForce.rawValue); orders.text(r.tag); orders.text(o.status.rawValue)
+            orders.double(o.filledQuantity); orders.double(o.averageFillPrice); orders.bool(o.triggered); orders.int(index)
+        }
+        try RowInserter.insertAll(step.orders, db: db, into: "order_updates", columns: [
+            "run_id", "step", "order_id", "status", "filled_quantity", "average_fill_price", "triggered",
+        ]) { updates, _, o in
+            updates.int(runID); updates.int(index); updates.int(o.id.rawValue); updates.text(o.status.rawValue); updates.double(o.filledQuantity)
+            updates.double(o.averageFillPrice); updates.bool(o.triggered)
         }
 
-        if !step.orderEvents.isEmpty {
-            var events = try RowInserter(db, sql: "INSERT INTO order_events (run_id, step, seq, order_id, day, kind, quantity, price, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            for (seq, ev) in step.orderEvents.enumerated() {
-                events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(iso(ev.day))
-                events.text(ev.kind.rawValue); events.double(ev.quantity); events.double(ev.price); events.text(ev.reason)
-                try events.run()
-            }
+        try RowInserter.insertAll(step.orderEvents, db: db, into: "order_events", columns: [
+            "run_id", "step", "seq", "order_id", "day", "kind", "quantity", "price", "reason",
+        ]) { events, seq, ev in
+            events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(iso(ev.day))
+            events.text(ev.kind.rawValue); events.double(ev.quantity); events.double(ev.price); events.text(ev.reason)
         }
 
-        if !step.fills.isEmpty {
-            var fills = try RowInserter(db, sql: """
-                INSERT INTO fills (run_id, step, seq, order_id, day, symbol, side, quantity, price, reference_price, commission, slippage_cost)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (seq, f) in step.fills.enumerated() {
-                fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(iso(f.day)); fills.text(f.symbol)
-                fills.text(f.side.rawValue); fills.double(f.quantity); fills.double(f.price); fills.double(f.referencePrice)
-                fills.double(f.commission); fills.double(f.slippageCost)
-                try fills.run()
-            }
+        try RowInserter.insertAll(step.fills, db: db, into: "fills", columns: [
+            "run_id", "step", "seq", "order_id", "day", "symbol", "side", "quantity", "price", "reference_price", "commission", "slippage_cost",
+        ]) { fills, seq, f in
+            fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(iso(f.day)); fills.text(f.symbol)
+            fills.text(f.side.rawValue); fills.double(f.quantity); fills.double(f.price); fills.double(f.referencePrice)
+            fills.double(f.commission); fills.double(f.slippageCost)
         }
 
-        if !step.cashMovements.isEmpty {
-            var cash = try RowInserter(db, sql: "INSERT INTO cash_movements (run_id, step, seq, day, kind, amount, symbol, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            for (seq, m) in step.cashMovements.enumerated() {
-                cash.int(runID); cash.int(index); cash.int(seq); cash.text(iso(m.day)); cash.text(m.kind.rawValue); cash.double(m.amount)
-                cash.text(m.symbol); cash.int(m.orderID?.rawValue)
-                try cash.run()
-            }
+        try RowInserter.insertAll(step.cashMovements, db: db, into: "cash_movements", columns: [
+            "run_id", "step", "seq", "day", "kind", "amount", "symbol", "order_id",
+        ]) { cash, seq, m in
+            cash.int(runID); cash.int(index); cash.int(seq); cash.text(iso(m.day)); cash.text(m.kind.rawValue); cash.double(m.amount)
+            cash.text(m.symbol); cash.int(m.orderID?.rawValue)
         }
 
         if !step.modelCalls.isEmpty {

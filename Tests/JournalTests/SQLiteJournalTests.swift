@@ -81,6 +81,40 @@ final class TemporaryJournal {
         #expect(read[1].orders.map(\.status) == [.filled, .partiallyFilled])
     }
 
+    @Test func largeStepsAreWrittenInBatchesAndReadBackEqual() async throws {
+        let temp = try TemporaryJournal()
+        let run = try await temp.journal.beginRun(JournalFixtures.manifest())
+        let days = JournalFixtures.days
+        // 77 symbols: two full batches of 32 rows and 13 single rows per table.
+        let symbols = (0..<77).map { "S\($0)" }
+        var sent = StepRecord(index: 0, day: days[0], isDecision: true, equity: EquityRecord(day: days[0], cash: 1e6, positionsValue: 0, equity: 1e6, grossExposure: 0))
+        var filled = StepRecord(index: 1, day: days[1], isDecision: false, equity: EquityRecord(day: days[1], cash: 5e5, positionsValue: 5e5, equity: 1e6, grossExposure: 5e5))
+        for (i, symbol) in symbols.enumerated() {
+            let request = OrderRequest(symbol: symbol, side: i % 3 == 0 ? .sell : .buy, quantity: Double(10 + i), kind: i % 5 == 0 ? .limit(price: 9.5) : .market, tag: "pm")
+            let id = OrderID(i + 1)
+            sent.orders.append(Order(id: id, request: request, submittedOn: days[0]))
+            sent.orderEvents += [OrderEvent(orderID: id, day: days[0], kind: .submitted, quantity: request.quantity), OrderEvent(orderID: id, day: days[0], kind: .accepted)]
+            let price = 10 + Double(i) / 7
+            filled.fills.append(Fill(orderID: id, day: days[1], symbol: symbol, side: request.side, quantity: request.quantity, price: price,
+                                     referencePrice: price - 0.01, commission: 1, slippageCost: 0.01 * request.quantity))
+            filled.orderEvents.append(OrderEvent(orderID: id, day: days[1], kind: .filled, quantity: request.quantity, price: price))
+            filled.orders.append(Order(id: id, request: request, submittedOn: days[0], status: .filled, filledQuantity: request.quantity, averageFillPrice: price))
+            filled.cashMovements += [CashMovement(day: days[1], kind: .trade, amount: -request.side.sign * request.quantity * price, symbol: symbol, orderID: id),
+                                     CashMovement(day: days[1], kind: .commission, amount: -1, symbol: symbol, orderID: id)]
+            filled.positions.append(Position(symbol: symbol, quantity: request.side.sign * request.quantity, averageCost: price, lastPrice: price * 1.01))
+        }
+        filled.positions.sort { $0.symbol < $1.symbol }
+        try await temp.journal.commit(sent, to: run)
+        try await temp.journal.commit(filled, to: run)
+        try await temp.journal.flush()
+        #expect(try temp.journal.steps(of: run) == [sent, filled])
+        #expect(try temp.journal.verify(run).isEmpty)
+        let counts = try temp.journal.rowCounts(of: run)
+        #expect(counts["orders"] == 77 && counts["order_updates"] == 154 && counts["order_events"] == 231)
+        #expect(counts["fills"] == 77 && counts["cash_movements"] == 154 && counts["positions"] == 77)
+        #expect(try temp.journal.orders(of: run).allSatisfy { $0.status == .filled })
+    }
+
     @Test func agentsAreTheDeclaredRolesThenRolesSeenInRecords() async throws {
         let temp = try TemporaryJournal()
         let run = try await temp.writeFixtureRun()
