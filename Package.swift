@@ -3,6 +3,16 @@
 
 import PackageDescription
 
+#if os(macOS)
+var ipoptSystemLibrary: Target {
+    .systemLibrary(name: "CIpopt", pkgConfig: "ipopt", providers: [.brew(["ipopt"])])
+}
+#else
+var ipoptSystemLibrary: Target {
+    .systemLibrary(name: "CIpopt", providers: [.apt(["coinor-libipopt-dev"])])
+}
+#endif
+
 let package = Package(
     name: "TradingDesk",
     platforms: [.macOS(.v14)],
@@ -14,6 +24,7 @@ let package = Package(
         .library(name: "Desk", targets: ["Desk"]),
         .library(name: "Analytics", targets: ["Analytics"]),
         .library(name: "DeskTesting", targets: ["DeskTesting"]),
+        .library(name: "Optimizer", targets: ["Optimizer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -26,8 +37,15 @@ let package = Package(
         .target(name: "InputFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The language-model contract: messages, settings, completions, usage. No engine here.
         .target(name: "LanguageModel", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The OpenAI-compatible chat-completions client (llama.cpp server, Ollama, vLLM, LM Studio).
+        .target(name: "RemoteLM", dependencies: ["LanguageModel"]),
         // Instruments, bars, calendar, news, scenarios, the point-in-time feed, indicators.
         .target(name: "Market", dependencies: ["InputFiles"]),
+        // Ipopt's C interface. Debian: link libipopt directly (its pkg-config file asks for -llapack -lblas,
+        // whose unversioned links need extra -dev packages); Homebrew: pkg-config supplies the paths.
+        ipoptSystemLibrary,
+        // Covariance estimation and portfolio problems on Ipopt. Imports nothing of ours.
+        .target(name: "Optimizer", dependencies: ["CIpopt"]),
         // The mock order API: orders, fills, costs, the portfolio ledger.
         .target(name: "Exchange", dependencies: ["Market"]),
         // The journal's vocabulary: record types and the `Journaling` protocol the desk writes through.
@@ -51,7 +69,9 @@ let package = Package(
         // The command line: wires the concrete journal and models into the desk.
         .executableTarget(name: "desk", dependencies: [
             "InputFiles", "LanguageModel", "Market", "Exchange", "JournalRecords", "Journal", "Desk", "Analytics",
+            "Optimizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         .testTarget(name: "InputFilesTests", dependencies: ["InputFiles"]),
@@ -62,6 +82,8 @@ let package = Package(
         ]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
+        .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "desk"], exclude: ["Fixtures"]),
+        .testTarget(name: "RemoteLMTests", dependencies: ["RemoteLM", "LanguageModel", "DeskTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Journal", "JournalRecords", "Analytics", "LanguageModel", "Market", "Exchange", "Desk", "DeskTesting", "desk"]),
     ]
 )

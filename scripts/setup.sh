@@ -4,8 +4,8 @@
 set -euo pipefail
 
 # System libraries the package links against.
-APT_PACKAGES=(libsqlite3-dev sqlite3)
-BREW_PACKAGES=(sqlite)
+APT_PACKAGES=(libsqlite3-dev sqlite3 coinor-libipopt-dev)
+BREW_PACKAGES=(sqlite ipopt pkgconf)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 

@@ -147,7 +147,13 @@ public struct YAMLValue {  // not Sendable: it holds Yams nodes; read it where i
             }
             entries.append((key, YAMLValue(file: file, path: childPath, node: valueNode)))
         }
-        return YAMLMapping(owner: self, entries: entries)
+        var keyMarks: [String: (line: Int, column: Int)] = [:]
+        for (keyNode, _) in mapping {
+            if case let .scalar(scalar) = keyNode, let mark = keyNode.mark { keyMarks[scalar.string] = (mark.line, mark.column) }
+        }
+        var result = YAMLMapping(owner: self, entries: entries)
+        result.keyMarks = keyMarks
+        return result
     }
 }
 
@@ -155,6 +161,8 @@ public struct YAMLValue {  // not Sendable: it holds Yams nodes; read it where i
 public struct YAMLMapping {
     let owner: YAMLValue
     private var entries: [(key: String, value: YAMLValue)]
+    /// Where each key is written, so an unknown key is reported at the key rather than its value.
+    var keyMarks: [String: (line: Int, column: Int)] = [:]
     private var taken: Set<String> = []
 
     init(owner: YAMLValue, entries: [(key: String, value: YAMLValue)]) {
@@ -188,10 +196,20 @@ public struct YAMLMapping {
 
     /// Fails on the first key that no reader asked for, naming the keys that are understood.
     public func finish() throws {
-        if let unknown = entries.first(where: { !taken.contains($0.key) }) {
-            let known = taken.sorted().joined(separator: ", ")
-            throw InputError(file: owner.file, line: unknown.value.line, column: unknown.value.column, field: unknown.value.path,
-                             problem: "unknown key '\(unknown.key)'", remedy: "known keys here: \(known)")
+        if let first = unknownKeys().first { throw first }
+    }
+
+    /// One error for every key that no reader asked for, in file order (for checkers that report
+    /// every problem rather than the first).
+    public func unknownKeys() -> [InputError] {
+        let known = taken.sorted().joined(separator: ", ")
+        return entries.filter { !taken.contains($0.key) }.map { unknown in
+            InputError(file: owner.file, line: keyMarks[unknown.key]?.line ?? unknown.value.line,
+                       column: keyMarks[unknown.key]?.column ?? unknown.value.column, field: unknown.value.path,
+                       problem: "unknown key '\(unknown.key)'", remedy: "known keys here: \(known)")
         }
     }
+
+    /// Whether the mapping has `key` (even with a null value), without taking it.
+    public func contains(_ key: String) -> Bool { entries.contains { $0.key == key } }
 }

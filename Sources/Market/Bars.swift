@@ -63,60 +63,22 @@ public struct BarSeries: Sendable, Hashable {
     }
 }
 
-/// Reads daily-bar CSV files into a ``BarSeries``, checking every row.
+/// Reads daily-bar CSV files into a ``BarSeries``, strictly: the first problem is thrown.
 ///
-/// Columns are found by name, case-insensitively: `date` (or `Date`), `open`, `high`, `low`,
-/// `close`, `volume`; other columns (`Adj Close`, `OpenInterest`, …) are ignored. This covers the
-/// project's tidy layout, Yahoo's download layout and backtrader's CSV. Dates may be ISO
-/// (`2020-03-16`) or US (`3/16/2020`). Every problem is an ``InputError`` naming file, line and column.
+/// The layout is recognised from the header (the project's tidy layout, Yahoo, yfinance, Stooq,
+/// backtrader; see ``BarImporter``). Dates may be ISO (`2020-03-16`) or US (`3/16/2020`). Every
+/// problem is an ``InputError`` naming file, line and column; nothing is repaired. Use
+/// ``BarImporter`` to see every problem at once, check the calendar, or repair.
 public enum BarFile {
     public static func load(path: String, symbol: String) throws -> BarSeries {
         try parse(CSVTable.read(path: path), symbol: symbol)
     }
 
     public static func parse(_ table: CSVTable, symbol: String) throws -> BarSeries {
-        let dateColumn = try table.requireColumn("date", "Date", "timestamp")
-        let openColumn = try table.requireColumn("open")
-        let highColumn = try table.requireColumn("high")
-        let lowColumn = try table.requireColumn("low")
-        let closeColumn = try table.requireColumn("close")
-        let volumeColumn = table.column(named: "volume")
-
-        var bars: [Bar] = []
-        bars.reserveCapacity(table.rows.count)
-        var previousLine = 0
-        for row in table.rows {
-            let dateText = try table.field(row, dateColumn)
-            guard let day = Day(dateText) else {
-                throw InputError(file: table.file, line: row.line, column: dateColumn + 1, field: table.header[dateColumn],
-                                 problem: "'\(dateText.prefix(40))' is not a date", remedy: "use YYYY-MM-DD or M/D/YYYY")
-            }
-            let open = try table.number(row, openColumn)
-            let high = try table.number(row, highColumn)
-            let low = try table.number(row, lowColumn)
-            let close = try table.number(row, closeColumn)
-            let volume = try volumeColumn.map { try table.number(row, $0) } ?? 0
-            func fail(_ column: Int, _ problem: String, _ remedy: String? = nil) -> InputError {
-                InputError(file: table.file, line: row.line, column: column + 1, field: table.header[column], problem: problem, remedy: remedy)
-            }
-            for (column, value) in [(openColumn, open), (highColumn, high), (lowColumn, low), (closeColumn, close)] where value <= 0 {
-                throw fail(column, "price \(value) is not positive")
-            }
-            if let volumeColumn, volume < 0 { throw fail(volumeColumn, "volume \(volume) is negative") }
-            if low > min(open, close) || high < max(open, close) || low > high {
-                throw fail(lowColumn, "low \(low) and high \(high) do not bracket open \(open) and close \(close)", "correct the row; the importers can repair such rows with an explicit flag")
-            }
-            if let last = bars.last {
-                if day == last.day {
-                    throw fail(dateColumn, "\(day) appears twice (also on line \(previousLine))", "remove the duplicate row")
-                }
-                if day < last.day {
-                    throw fail(dateColumn, "\(day) comes after \(last.day) (line \(previousLine)); dates must increase", "sort the file by date")
-                }
-            }
-            bars.append(Bar(day: day, open: open, high: high, low: low, close: close, volume: volume))
-            previousLine = row.line
+        let result = try BarImporter.read(table, symbol: symbol, options: BarImportOptions(calendar: nil))
+        if let first = result.diagnostics.errors.min(by: { ($0.line ?? 0, $0.column ?? 0) < ($1.line ?? 0, $1.column ?? 0) }) {
+            throw first
         }
-        return BarSeries(symbol: symbol, bars: bars)
+        return result.series
     }
 }

@@ -13,13 +13,27 @@ public struct MarketData: Sendable {
     public let warmupSessions: [Day]
     /// News sorted by day and time.
     public let news: [NewsItem]
+    /// The universe's instruments by symbol (names and sectors agents may read).
+    public let instruments: [String: Instrument]
+    /// Macro series by name, each sorted by period.
+    public let macro: [String: [MacroObservation]]
 
-    public init(series: [String: BarSeries], sessions: [Day], warmupSessions: [Day] = [], news: [NewsItem] = []) {
+    public init(series: [String: BarSeries], sessions: [Day], warmupSessions: [Day] = [], news: [NewsItem] = [],
+                instruments: [Instrument] = [], macro: [MacroObservation] = []) {
         self.series = series
         self.sessions = sessions
         self.warmupSessions = warmupSessions
-        self.news = news.sorted { ($0.day, $0.minuteOfDay ?? Int.max) < ($1.day, $1.minuteOfDay ?? Int.max) }
+        self.news = news.enumerated().sorted { a, b in
+            (a.element.day, a.element.minuteOfDay ?? Int.max, a.offset) < (b.element.day, b.element.minuteOfDay ?? Int.max, b.offset)
+        }.map(\.element)
+        self.instruments = Dictionary(instruments.map { ($0.symbol, $0) }, uniquingKeysWith: { first, _ in first })
+        self.macro = Dictionary(grouping: macro, by: \.series).mapValues { list in
+            list.enumerated().sorted { ($0.element.period, $0.element.published, $0.offset) < ($1.element.period, $1.element.published, $1.offset) }.map(\.element)
+        }
     }
+
+    /// Names of the macro series, sorted.
+    public var macroSeries: [String] { macro.keys.sorted() }
 
     /// Loads every file a scenario names and derives the session calendar.
     public static func load(_ scenario: Scenario) throws -> MarketData {
@@ -46,7 +60,9 @@ public struct MarketData: Sendable {
         let warmup = Array(before.sorted().suffix(scenario.warmupSessions))
         var news: [NewsItem] = []
         for file in scenario.newsFiles { news += try NewsFile.load(path: file) }
-        return MarketData(series: series, sessions: sessions, warmupSessions: warmup, news: news)
+        var macro: [MacroObservation] = []
+        for file in scenario.macroFiles { macro += try MacroFile.load(path: file) }
+        return MarketData(series: series, sessions: sessions, warmupSessions: warmup, news: news, instruments: scenario.universe, macro: macro)
     }
 
     /// The decision days of `cadence` within the replay window, each a session.

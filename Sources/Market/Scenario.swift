@@ -10,13 +10,29 @@ public struct Instrument: Sendable, Hashable, Codable {
     public var dataFile: String
     /// False for reference series such as an index that cannot be traded.
     public var tradable: Bool
+    /// Other names of the company in news text ("JPMorgan", "J.P. Morgan"), hidden in blind mode.
+    public var aliases: [String]
 
-    public init(symbol: String, name: String? = nil, sector: String? = nil, dataFile: String, tradable: Bool = true) {
+    public init(symbol: String, name: String? = nil, sector: String? = nil, dataFile: String, tradable: Bool = true, aliases: [String] = []) {
         self.symbol = symbol
         self.name = name
         self.sector = sector
         self.dataFile = dataFile
         self.tradable = tradable
+        self.aliases = aliases
+    }
+
+    private enum CodingKeys: String, CodingKey { case symbol, name, sector, dataFile, tradable, aliases }
+
+    /// Decodes instruments written before `aliases` existed too.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        symbol = try c.decode(String.self, forKey: .symbol)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        sector = try c.decodeIfPresent(String.self, forKey: .sector)
+        dataFile = try c.decode(String.self, forKey: .dataFile)
+        tradable = try c.decodeIfPresent(Bool.self, forKey: .tradable) ?? true
+        aliases = try c.decodeIfPresent([String].self, forKey: .aliases) ?? []
     }
 }
 
@@ -129,11 +145,16 @@ public struct Scenario: Sendable, Hashable {
     public var newsFiles: [String]
     /// The desk to run when none is given on the command line.
     public var desk: String?
+    /// Macro files (`series,period,value,unit,published,time,source`), resolved against the scenario file's folder.
+    public var macroFiles: [String]
+    /// Blind mode: when set, agents see the scenario through a ``BlindMapping``.
+    public var blind: BlindSettings?
 
     public init(name: String, description: String = "", file: String = "", universe: [Instrument], start: Day, end: Day,
                 warmupSessions: Int = 0, benchmark: String, initialCash: Double = 1_000_000, fractionalShares: Bool = false,
                 costs: CostSettings = CostSettings(), constraints: PortfolioConstraints = PortfolioConstraints(),
-                cadence: Cadence = .daily, newsFiles: [String] = [], desk: String? = nil) {
+                cadence: Cadence = .daily, newsFiles: [String] = [], desk: String? = nil,
+                macroFiles: [String] = [], blind: BlindSettings? = nil) {
         self.name = name
         self.description = description
         self.file = file
@@ -149,6 +170,8 @@ public struct Scenario: Sendable, Hashable {
         self.cadence = cadence
         self.newsFiles = newsFiles
         self.desk = desk
+        self.macroFiles = macroFiles
+        self.blind = blind
     }
 
     public var tradableSymbols: [String] { universe.filter(\.tradable).map(\.symbol) }

@@ -15,7 +15,7 @@ import Testing
         #expect(data.sessions.first?.iso == "2020-02-03")
         #expect(data.sessions.last?.iso == "2020-06-30")
         #expect(data.sessions.count == 104)
-        #expect(data.warmupSessions.count == 60)
+        #expect(data.warmupSessions.count == 100)
         // Every symbol trades every session of the window (checked in the data's provenance too).
         for (symbol, series) in data.series {
             #expect(series.bars(in: scenario.start...scenario.end).count == data.sessions.count, "\(symbol)")
