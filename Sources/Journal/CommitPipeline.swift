@@ -17,6 +17,7 @@ final class CommitPipeline: @unchecked Sendable {
 
     private var waits = 0
     private var waitedSeconds = 0.0
+    private var writerCPU = 0.0
 
     /// Waits for a free place in the queue.
     func admit() async {
@@ -44,19 +45,20 @@ final class CommitPipeline: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// How often, and how long in all, a replay waited for the writer.
-    var backpressure: (waits: Int, seconds: Double) {
+    /// How often, and how long in all, a replay waited for the writer, and the writer's CPU time.
+    var figures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
         lock.lock()
         defer { lock.unlock() }
-        return (waits, waitedSeconds)
+        return (waits, waitedSeconds, writerCPU)
     }
 
     /// Records the end of one queued commit, and its error if it failed.
     ///
     /// A replay that found the queue full resumes only once it is down to half, so a replay
     /// faster than its writer wakes once per `capacity / 2` steps rather than once per step.
-    func complete(_ error: (any Error)?) {
+    func complete(_ error: (any Error)?, cpuSeconds: Double = 0) {
         lock.lock()
+        writerCPU += cpuSeconds
         if let error, failure == nil { failure = error }
         outstanding -= 1
         var resumed: [CheckedContinuation<Void, Never>] = []

@@ -88,21 +88,33 @@ public final class SQLiteJournal: Journaling {
         await pipeline.admit()
         let stall = faults.stallInCommit == step.index
         let pipeline = self.pipeline
-        pool.asyncWrite({ db in
-            // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
-            try pipeline.check()
-            try StepWriter.write(step, run: run, digest: step.digest, committedAt: Coding.timestamp(), db: db)
-            if stall { JournalFaults.stallForever() }
-        }, completion: { _, result in
-            if case let .failure(error) = result { pipeline.complete(error) } else { pipeline.complete(nil) }
-        })
+        let queued = QueuedStep(step)
+        pool.asyncWriteWithoutTransaction { db in
+            let start = ThreadCPU.seconds
+            var failure: (any Error)?
+            do {
+                // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
+                try pipeline.check()
+                let step = queued.take()
+                let digest = step.digest
+                try db.inTransaction(.immediate) {
+                    try StepWriter.write(step, run: run, digest: digest, committedAt: Coding.timestamp(), db: db)
+                    if stall { JournalFaults.stallForever() }
+                    return .commit
+                }
+            } catch {
+                failure = error
+            }
+            // The step is freed by now, on this thread: its cost is the writer's too.
+            pipeline.complete(failure, cpuSeconds: ThreadCPU.seconds - start)
+        }
     }
 
-    /// How often, and how long in all, replays writing through this journal waited for its writer
-    /// (a writer slower than the replay makes the replay wait once the queue is full).
-    public var writerWaits: (count: Int, seconds: Double) {
-        let b = pipeline.backpressure
-        return (b.waits, b.seconds)
+    /// What the writer did for replays writing through this journal: how often, and how long in
+    /// all, they waited for it (once the queue was full), and the CPU time it spent committing steps
+    /// (digests, rows, transactions) on its own thread.
+    public var writerFigures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
+        pipeline.figures
     }
 
     /// Waits until every queued step is committed; throws the first commit error.
@@ -229,6 +241,25 @@ struct JournalFaults: Sendable {
     static func stallForever() -> Never {
         FileHandle.standardError.write(Data("journal: stalled inside a step's transaction (DESK_JOURNAL_STALL_IN_COMMIT)\n".utf8))
         while true { sleep(3600) }
+    }
+}
+
+/// A step on its way to the writer, which takes it out (so it is freed where it is written).
+private final class QueuedStep: @unchecked Sendable {
+    private var step: StepRecord?
+    init(_ step: StepRecord) { self.step = step }
+    func take() -> StepRecord {
+        defer { step = nil }
+        return step!
+    }
+}
+
+/// CPU time of the calling thread.
+enum ThreadCPU {
+    static var seconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }
 

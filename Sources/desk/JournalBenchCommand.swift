@@ -51,7 +51,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
             Terminal.note("scenario \(scenarioFile.path): \(symbols) symbols, \(marketData.sessions.count) sessions, cash \(cash), desk \(desk)")
 
             var with: [Double] = [], without: [Double] = []
-            var withCPU: [Double] = [], withoutCPU: [Double] = []
+            var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = [], commitCPU: [Double] = []
             var written = JournalFigures()
             for round in 0..<repeats {
                 for variant in round % 2 == 0 ? [true, false] : [false, true] {
@@ -59,16 +59,20 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                     defer { try? FileManager.default.removeItem(at: folder) }
                     let start = ContinuousClock.now, startCPU = ProcessCPU.seconds
-                    let journal: any Journaling = variant ? try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path) : DiscardingJournal()
+                    let journal: any Journaling = variant
+                        ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path)) : DiscardingJournal()
                     let outcome = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: journal,
                                                          options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
                     let seconds = (ContinuousClock.now - start).seconds, cpu = ProcessCPU.seconds - startCPU
-                    if let sqlite = journal as? SQLiteJournal {
+                    if let timed = journal as? TimedJournal {
                         with.append(seconds)
                         withCPU.append(cpu)
-                        written = try JournalFigures(sqlite, run: outcome.run)
-                        let waits = sqlite.writerWaits
-                        Terminal.note(String(format: "    the replay waited for the writer %d times, %.3f s in all", waits.count, waits.seconds))
+                        written = try JournalFigures(timed.journal, run: outcome.run)
+                        let writer = timed.journal.writerFigures
+                        writerCPU.append(writer.cpuSeconds)
+                        commitCPU.append(timed.commitSeconds)
+                        Terminal.note(String(format: "    writer thread cpu %.3f s; in `commit` on the replay's thread %.3f s; the replay waited for the writer %d times, %.3f s in all",
+                                             writer.cpuSeconds, timed.commitSeconds, writer.waits, writer.waitedSeconds))
                     } else {
                         without.append(seconds)
                         withoutCPU.append(cpu)
@@ -79,6 +83,9 @@ struct JournalBenchCommand: AsyncParsableCommand {
             let a = median(with), b = median(without)
             let overhead = a / b - 1
             let cpuA = median(withCPU), cpuB = median(withoutCPU)
+            let writer = median(writerCPU)
+            // The replay's own side of journalling: everything but the writer thread's work.
+            let replaySide = median(zip(withCPU, writerCPU).map { $0 - $1 })
             if json {
                 print(JSONValue.object([
                     .init("symbols", .number(Double(symbols))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(Double(cash))),
@@ -88,13 +95,20 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     .init("median_with", .number(a)), .init("median_without", .number(b)), .init("overhead", .number(overhead)),
                     .init("cpu_with_seconds", .array(withCPU.map(JSONValue.number))), .init("cpu_without_seconds", .array(withoutCPU.map(JSONValue.number))),
                     .init("cpu_overhead", .number(cpuA / cpuB - 1)),
+                    .init("writer_cpu_seconds", .array(writerCPU.map(JSONValue.number))),
+                    .init("replay_side_overhead", .number(replaySide / cpuB - 1)), .init("writer_to_replay", .number(writer / cpuB)),
+                    .init("commit_call_cpu_seconds", .array(commitCPU.map(JSONValue.number))),
                     .init("rows", .number(Double(written.rows))), .init("file_bytes", .number(Double(written.bytes))),
                 ]).compactText)
             } else {
                 print(String(format: "replay without journal  wall median %.3f s (min %.3f)  cpu median %.3f s", b, without.min() ?? 0, cpuB))
                 print(String(format: "replay with journal     wall median %.3f s (min %.3f)  cpu median %.3f s", a, with.min() ?? 0, cpuA))
-                print(String(format: "journalling overhead    wall %+.1f%%  cpu %+.1f%%  (%d rows, %.1f MB, writer %.2f µs of cpu a row)", overhead * 100,
-                             (cpuA / cpuB - 1) * 100, written.rows, Double(written.bytes) / 1e6, (cpuA - cpuB) / Double(max(written.rows, 1)) * 1e6))
+                print(String(format: "journalling overhead    wall %+.1f%%  cpu %+.1f%%  (%d rows, %.1f MB)", overhead * 100,
+                             (cpuA / cpuB - 1) * 100, written.rows, Double(written.bytes) / 1e6))
+                print(String(format: "  writer thread         cpu median %.3f s = %.2f µs a row, %.2f× the replay's cpu", writer,
+                             writer / Double(max(written.rows, 1)) * 1e6, writer / cpuB))
+                print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal, of which %.3f s in `commit` calls",
+                             replaySide, (replaySide / cpuB - 1) * 100, median(commitCPU)))
             }
         }
     }
@@ -112,6 +126,40 @@ private struct DiscardingJournal: Journaling {
     func commit(_ step: StepRecord, to run: RunID) async throws {}
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {}
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { nil }
+}
+
+/// The SQLite journal, with the CPU time its `commit` takes on the calling (replay's) thread
+/// (commits that resumed on another thread after waiting for the writer are not counted).
+private final class TimedJournal: Journaling, @unchecked Sendable {
+    let journal: SQLiteJournal
+    private let lock = NSLock()
+    private var seconds = 0.0
+
+    init(_ journal: SQLiteJournal) { self.journal = journal }
+
+    var commitSeconds: Double { lock.withLock { seconds } }
+
+    func beginRun(_ manifest: RunManifest) async throws -> RunID { try await journal.beginRun(manifest) }
+    func commit(_ step: StepRecord, to run: RunID) async throws {
+        let thread = pthread_self(), start = BenchThreadCPU.seconds
+        try await journal.commit(step, to: run)
+        let elapsed = BenchThreadCPU.seconds - start
+        // A commit that waited for the writer may resume on another thread, whose clock says nothing of this one.
+        if pthread_equal(thread, pthread_self()) != 0 { lock.withLock { seconds += elapsed } }
+    }
+    func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
+        try await journal.finishRun(run, status: status, summary: summary, reason: reason)
+    }
+    func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { try await journal.cachedCompletion(forKey: key) }
+}
+
+/// CPU time of the calling thread.
+private enum BenchThreadCPU {
+    static var seconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
 }
 
 /// How much a benchmark run wrote.

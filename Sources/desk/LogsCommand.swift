@@ -12,21 +12,22 @@ struct LogsCommand: AsyncParsableCommand {
         commandName: "logs",
         abstract: "Show what a run's agents saw, said and did: each decision step as a chain, or matching records.",
         discussion: """
-            Without --kind or --search, each decision step is told as a chain: what each role saw (its prompt and tool \
-            inputs, summarised), what it said (rationale and parsed output), which tools it called, what the risk limits \
-            changed, which orders went out and how they filled. With --kind or --search, matching records are listed one \
-            per line. Filters combine (all must hold); list options take several values, comma-separated or repeated.
+            Without --kind or --search, each step with records is told as a chain: what each role saw (its prompt and \
+            tool inputs, summarised), what it said (rationale and parsed output), which tools it called, what the risk \
+            limits changed, which orders went out and how they filled (a rule desk keeping its book records nothing). \
+            With --kind or --search, matching records are listed one per line. Filters combine (all must hold); list \
+            options take several values, comma-separated or repeated.
 
             --search takes SQLite FTS5 syntax over prompts, completions, rationales and decision outputs: words (all must \
             match, English stemming: 'cuts' finds 'cut'), "exact phrases", OR, NOT, prefix*; text that is not valid FTS5 \
             syntax is searched word by word.
 
             Examples:
-              desk logs 3                                  every decision step of run 3 as a chain
-              desk logs last --date 2020-03-09..2020-03-13 the newest run, one week
-              desk logs 3 --role portfolio_manager --full  one role, whole prompts
-              desk logs 3 --kind fill --symbol AAPL        AAPL's fills, one per line
-              desk logs 3 --search "rate cut" --format jsonl
+              desk logs 3                            run 3, step by step
+              desk logs last --date 2020-03          the newest run, one month
+              desk logs 3 --role risk_manager --full one role, whole prompts
+              desk logs 3 --kind fill --symbol AAPL  AAPL's fills, one a line
+              desk logs 3 --search '"rate cut"' --format jsonl
             """)
 
     @Argument(help: ArgumentHelp("The run id (see `desk runs`), or `last` for the newest run.", valueName: "run"))

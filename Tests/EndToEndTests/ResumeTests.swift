@@ -30,7 +30,8 @@ import Testing
         #expect(try journal.verify(killed).isEmpty)
 
         // Resumed, then killed again at whatever point it has reached (mid-step or between steps).
-        let second = try DeskChild(["replay", "--resume", "2", "--journal", file.path, "--pace", "15ms"])
+        // Paced so that it is still running when the test, polling the journal, sees step 60 (4 s to spare).
+        let second = try DeskChild(["replay", "--resume", "2", "--journal", file.path, "--pace", "100ms"])
         try await waitUntil("the resumed run to pass step 60") { file.steps(killed) >= 60 }
         second.signal(SIGKILL)
         #expect(try await second.wait().signalled)
@@ -58,7 +59,7 @@ import Testing
     @Test func signalsFinishTheStepMarkTheRunStoppedAndItResumes() async throws {
         let file = JournalFile()
         let run = RunID(1)
-        let child = try DeskChild(ResumeTests.replay + ["--journal", file.path, "--pace", "20ms"])
+        let child = try DeskChild(ResumeTests.replay + ["--journal", file.path, "--pace", "60ms"])
         try await waitUntil("ten steps") { file.steps(run) >= 10 }
         child.signal(SIGTERM)
         let ended = try await child.wait()
@@ -73,7 +74,7 @@ import Testing
         #expect(row.summary?.sessions == stoppedAt)
         #expect(try journal.verify(run).isEmpty)
 
-        let resumed = try DeskChild(["replay", "--resume", "1", "--journal", file.path, "--pace", "20ms"])
+        let resumed = try DeskChild(["replay", "--resume", "1", "--journal", file.path, "--pace", "60ms"])
         try await waitUntil("more steps") { file.steps(run) >= stoppedAt + 5 }
         resumed.signal(SIGINT)
         #expect(try await resumed.wait().status == 130)
@@ -116,7 +117,7 @@ import Testing
         try manager.copyItem(at: Fixtures.packageRoot.appendingPathComponent("scenarios/data/covid-crash-2020"),
                              to: folder.appendingPathComponent("data/covid-crash-2020"))
         let file = JournalFile()
-        let child = try DeskChild(["replay", folder.appendingPathComponent("covid.yaml").path, "--desk", "equal-weight", "--journal", file.path, "--pace", "10ms"])
+        let child = try DeskChild(["replay", folder.appendingPathComponent("covid.yaml").path, "--desk", "equal-weight", "--journal", file.path, "--pace", "60ms"])
         try await waitUntil("five steps") { file.steps(RunID(1)) >= 5 }
         child.signal(SIGINT)
         #expect(try await child.wait().status == 130)
