@@ -200,6 +200,8 @@ public protocol DeskPolicy: Sendable {
     var name: String { get }
     /// Models the desk uses, by role ("*" for the default); empty for rule desks.
     var models: [String: ModelDescriptor] { get }
+    /// The desk's agents, recorded in the journal's `agents` table when a run begins.
+    var agentRecords: [AgentRecord] { get }
     func decide(_ context: DecisionContext) async throws -> DeskProposal
     /// Turns the plan (targets after the risk limits, and the code's orders for them) into the
     /// orders to send. The default sends the plan's orders unchanged.
@@ -212,4 +214,6 @@ extension DeskPolicy {
     public func execute(_ context: DecisionContext, plan: ExecutionPlan) async throws -> ExecutionProposal {
         ExecutionProposal(orders: plan.orders)
     }
+    /// One agent named after the desk, at the decision stage, with the desk's default model if any.
+    public var agentRecords: [AgentRecord] { [AgentRecord(role: name, stage: "decision", model: models["*"])] }
 }

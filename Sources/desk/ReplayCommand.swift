@@ -21,7 +21,7 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name (or use --data).", valueName: "scenario"))
+    @Argument(help: ArgumentHelp("Scenario file or bundled scenario name (or use --data; not needed with --resume).", valueName: "scenario"))
     var scenario: String?
 
     @Option(help: ArgumentHelp("The desk to run: a rule desk, a desk file name (scenarios/desks) or path.", valueName: "name"))
@@ -39,21 +39,30 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Resume an unfinished run of the journal from its last committed step (scenario, desk and seed come from the run).", valueName: "run"))
+    var resume: Int64?
+
     @OptionGroup var journalOptions: JournalOptions
 
     @OptionGroup(title: "Replaying bar files without a scenario (--data)") var dataMode: ReplayDataMode
 
+    func validate() throws {
+        if scenario == nil && resume == nil && !dataMode.isActive { throw ValidationError("give a scenario to replay, --data FILE, or --resume RUN") }
+    }
+
     func run() async throws {
-        try await reportingErrors { try await replay() }
+        try await reportingErrors {
+            if let resume { try await resumeRun(RunID(resume)) } else { try await replay() }
+        }
     }
 
     private func replay() async throws {
         if dataMode.isActive { return try await dataMode.replay(self) }
-        guard let scenario else {
+        guard let scenarioName = scenario else {
             throw InputError(file: "desk replay", problem: "no scenario was given", remedy: "name a scenario file (or a bundled one such as covid-crash-2020), or replay bar files with --data FILE")
         }
         do {
-            let path = try ScenarioLocator.resolve(scenario)
+            let path = try ScenarioLocator.resolve(scenarioName)
             let scenario = try ScenarioFile.load(path: path)
             let data = try MarketData.load(scenario)
             let deskName = desk ?? scenario.desk ?? "buy-and-hold"
@@ -68,9 +77,10 @@ struct ReplayCommand: AsyncParsableCommand {
             if let file = (policy as? AgentDesk)?.definition.file { recordedMembers.append(.init("desk_file", .string(file))) }
             if isAgentDesk, let model { recordedMembers.append(.init("model", .string(model))) }
             let recorded = JSONValue.object(recordedMembers)
-            let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded)
+            let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded,
+                                        stop: StopSignals.install())
             let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
-            let outcome = try await orchestrator.run()
+            let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.run() }
             Terminal.clearStatus()
             let equity = try journal.equity(of: outcome.run)
             let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,

@@ -28,6 +28,14 @@ public struct AgentDesk: DeskPolicy {
     public var name: String { definition.name }
     public var models: [String: ModelDescriptor] { services.gateway.roster.descriptors }
 
+    /// Each role as the journal's `agents` table records it: stage, model, instruction digest, tools.
+    public var agentRecords: [AgentRecord] {
+        definition.definitions.map { role in
+            AgentRecord(role: role.name, stage: role.stage.rawValue, model: models[role.name] ?? models["*"],
+                        instructionDigest: ContentDigest.sha256Hex(role.instruction), tools: role.tools)
+        }
+    }
+
     /// A desk of `definition`'s roles thinking with `models`. Throws ``DeskDefinitionError`` when
     /// the definition cannot run (no decision role, unknown tools, …).
     public init(definition: DeskDefinition, models: ModelRoster, tools: ToolRegistry = .standard(), budget: (any ModelBudget)? = nil,
