@@ -60,9 +60,11 @@ public struct DecisionContext: Sendable {
     /// How model calls of this decision use the cache. A resumed run re-decides its committed
     /// steps with `.reuse`, so they are served from the journal rather than the model.
     public let cacheMode: CallCacheMode
+    /// What the run may still spend on model calls; nil for no limits.
+    public let budget: BudgetMeter?
 
     public init(scenario: Scenario, day: Day, stepIndex: Int, decisionIndex: Int, feed: PointInTimeFeed, book: BookView, seed: UInt64,
-                run: RunID, journal: any Journaling, cacheMode: CallCacheMode = .reuse) {
+                run: RunID, journal: any Journaling, cacheMode: CallCacheMode = .reuse, budget: BudgetMeter? = nil) {
         self.scenario = scenario
         self.day = day
         self.stepIndex = stepIndex
@@ -73,6 +75,7 @@ public struct DecisionContext: Sendable {
         self.run = run
         self.journal = journal
         self.cacheMode = cacheMode
+        self.budget = budget
     }
 }
 

@@ -22,11 +22,15 @@ public struct ReplayOptions: Sendable {
     public var cacheMode: CallCacheMode = .reuse
     /// When set and requested, the replay stops after committing the step under way (run `stopped`, resumable).
     public var stop: StopRequest?
+    /// Limits on model calls, tokens and wall time; reaching one stops the run resumably.
+    public var budget: RunBudget?
 
     public init(seed: UInt64 = 0, codeVersion: String = "dev", pace: Duration? = nil, progress: (@Sendable (ReplayProgress) -> Void)? = nil,
-                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil, cacheMode: CallCacheMode = .reuse, stop: StopRequest? = nil) {
+                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil, cacheMode: CallCacheMode = .reuse, stop: StopRequest? = nil,
+                budget: RunBudget? = nil) {
         self.cacheMode = cacheMode
         self.stop = stop
+        self.budget = budget
         self.seed = seed
         self.codeVersion = codeVersion
         self.pace = pace
@@ -149,6 +153,7 @@ public actor Orchestrator {
         var equityDays: [Day] = []
         var fillCount = 0, modelCalls = 0, completionTokens = 0, failures = 0
         var decisionIndex = 0
+        let meter = options.budget.flatMap { $0.isUnlimited ? nil : BudgetMeter($0) }
         func summary() -> RunSummary {
             RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
         }
@@ -165,9 +170,22 @@ public actor Orchestrator {
                     }
                     throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: reason)
                 }
-                var step = try await runSession(run: run, index: index, day: day,
+                var step: StepRecord
+                do {
+                    // Recomputed steps are served from the call cache and cost nothing.
+                    if !recorded { try meter?.check() }
+                    step = try await runSession(run: run, index: index, day: day,
                                                 isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex,
-                                                cacheMode: recorded ? .reuse : options.cacheMode)
+                                                cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter)
+                } catch let exhausted as BudgetExhausted {
+                    // The step under way is abandoned whole: nothing of it was written.
+                    let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
+                    if reopened {
+                        try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
+                                                    reason: "stopped (\(exhausted)) \(at); resumable with a larger budget")
+                    }
+                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: exhausted.description, cause: .budget)
+                }
                 if step.isDecision { decisionIndex += 1 }
                 step.equity = EquityRecord(day: day, ledger: exchange.ledger)
                 step.positions = exchange.ledger.openPositions
@@ -217,7 +235,8 @@ public actor Orchestrator {
         return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
-    private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int, cacheMode: CallCacheMode) async throws -> StepRecord {
+    private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int, cacheMode: CallCacheMode,
+                            budget: BudgetMeter?) async throws -> StepRecord {
         let bars = sessionBars.bars(on: day)
         let report = exchange.runSession(day, bars: bars)
         var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
@@ -232,13 +251,15 @@ public actor Orchestrator {
             let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
                                           feed: feed, book: book, seed: options.seed, run: run, journal: journal,
-                                          cacheMode: cacheMode)
+                                          cacheMode: cacheMode, budget: budget)
             var activity = StepActivity()
             var proposal: DeskProposal
             do {
                 proposal = try await policy.decide(context)
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let exhausted as BudgetExhausted {
+                throw exhausted
             } catch {
                 activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "keep_book"))
                 proposal = .keepBook
@@ -275,6 +296,8 @@ public actor Orchestrator {
                     executed = try await policy.execute(context, plan: plan)
                 } catch is CancellationError {
                     throw CancellationError()
+                } catch let exhausted as BudgetExhausted {
+                    throw exhausted
                 } catch {
                     activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "no_orders"))
                     executed = ExecutionProposal()

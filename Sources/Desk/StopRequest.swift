@@ -50,12 +50,22 @@ public struct ResumeError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(message) (\(remedy))" }
 }
 
-/// A replay that stopped on request after committing a step; the run is marked `stopped`.
+/// A replay that stopped at a step boundary — on request, or because its budget ran out; the
+/// run is marked `stopped` (resumable).
 public struct ReplayStopped: Error, Sendable, CustomStringConvertible {
+    public enum Cause: Sendable, Hashable { case request, budget }
     public var run: RunID
     /// Steps of the run in the journal when it stopped.
     public var committedSteps: Int
     public var reason: String
+    public var cause: Cause = .request
+
+    public init(run: RunID, committedSteps: Int, reason: String, cause: Cause = .request) {
+        self.run = run
+        self.committedSteps = committedSteps
+        self.reason = reason
+        self.cause = cause
+    }
 
     public var description: String { "run \(run) stopped (\(reason)) with \(committedSteps) steps committed" }
 }

@@ -44,6 +44,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
+    @OptionGroup(title: "Model calls: cache, budgets and timeouts") var modelRun: ModelRunOptions
+
     @OptionGroup(title: "Replaying bar files without a scenario (--data)") var dataMode: ReplayDataMode
 
     func validate() throws {
@@ -66,9 +68,11 @@ struct ReplayCommand: AsyncParsableCommand {
             let scenario = try ScenarioFile.load(path: path)
             let data = try MarketData.load(scenario)
             let deskName = desk ?? scenario.desk ?? "buy-and-hold"
-            let policy = try await DeskResolver.policy(deskName, scenario: scenario, model: model, origin: desk == nil ? scenario.file : "--desk")
+            let policy = try await DeskResolver.policy(deskName, scenario: scenario, model: model, origin: desk == nil ? scenario.file : "--desk",
+                                                       callTimeout: try modelRun.timeout())
+            let budget = try modelRun.budget(for: policy)
             let isAgentDesk = policy is AgentDesk
-            let pace = try self.pace.map(DurationParser.parse)
+            let pace = try self.pace.map { try DurationParser.parse($0) }
             let journal = try journalOptions.open()
             let showProgress = Terminal.stderrIsTTY && !json
             let name = scenario.name
@@ -76,9 +80,14 @@ struct ReplayCommand: AsyncParsableCommand {
             var recordedMembers: [JSONValue.Member] = [.init("cadence", .string(String(describing: scenario.cadence)))]
             if let file = (policy as? AgentDesk)?.definition.file { recordedMembers.append(.init("desk_file", .string(file))) }
             if isAgentDesk, let model { recordedMembers.append(.init("model", .string(model))) }
+            if isAgentDesk {
+                recordedMembers.append(.init("cache", .string(modelRun.cache.rawValue)))
+                if !budget.isUnlimited { recordedMembers.append(.init("budget", budget.json)) }
+                if let timeout = try modelRun.timeout() { recordedMembers.append(.init("call_timeout", .string(PromptFormat.duration(timeout)))) }
+            }
             let recorded = JSONValue.object(recordedMembers)
             let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded,
-                                        stop: StopSignals.install())
+                                        cacheMode: modelRun.cache, stop: StopSignals.install(), budget: budget)
             let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
             let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.run() }
             Terminal.clearStatus()
@@ -120,11 +129,11 @@ enum ScenarioLocator {
 }
 
 enum DurationParser {
-    static func parse(_ text: String) throws -> Duration {
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60)]
+    static func parse(_ text: String, option: String = "--pace") throws -> Duration {
+        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             if let value = Double(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int64(value * scale * 1000)) }
         }
-        throw InputError(file: "--pace", problem: "'\(text)' is not a duration", remedy: "write e.g. 50ms, 0.5s or 1m")
+        throw InputError(file: option, problem: "'\(text)' is not a duration", remedy: "write e.g. 50ms, 0.5s, 10m or 1h")
     }
 }

@@ -42,10 +42,11 @@ extension ReplayCommand {
         guard let seed = UInt64(row.seed) else {
             throw JournalError("run \(run) has a malformed seed '\(row.seed)'")
         }
-        let pace = try self.pace.map(DurationParser.parse)
+        let pace = try self.pace.map { try DurationParser.parse($0) }
         let progress = Terminal.stderrIsTTY && !json ? ProgressBar.reporter(scenario.name, showsModel: policy is AgentDesk) : nil
         let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress,
-                                    recordedOptions: manifest.options, baselineOf: manifest.baselineOf, stop: StopSignals.install())
+                                    recordedOptions: manifest.options, baselineOf: manifest.baselineOf, cacheMode: modelRun.cache,
+                                    stop: StopSignals.install(), budget: try modelRun.budget(for: policy))
         let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
         let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.resume(run) }
         Terminal.clearStatus()
@@ -70,7 +71,7 @@ extension ReplayCommand {
             throw InputError(file: "--model", field: "model", problem: "run \(run) was started with model '\(recordedModel ?? "the desk file's")', not '\(model)'",
                              remedy: "leave out --model when resuming")
         }
-        return try await DeskResolver.policy(file, scenario: scenario, model: recordedModel, origin: "--resume")
+        return try await DeskResolver.policy(file, scenario: scenario, model: recordedModel, origin: "--resume", callTimeout: try modelRun.timeout())
     }
 }
 
@@ -103,7 +104,13 @@ enum StopSignals {
         return stop
     }
 
-    static func exitCode(for reason: String) -> Int32 { reason == "SIGTERM" ? 128 + SIGTERM : 128 + SIGINT }
+    /// 130 after SIGINT, 143 after SIGTERM, 75 (EX_TEMPFAIL: resume later) when the budget ran out.
+    static func exitCode(for stopped: ReplayStopped) -> Int32 {
+        switch stopped.cause {
+        case .budget: return 75
+        case .request: return stopped.reason == "SIGTERM" ? 128 + SIGTERM : 128 + SIGINT
+        }
+    }
 
     /// Runs a replay; when it stops on a signal, says how to resume and exits non-zero.
     static func reportingStop(journal: SQLiteJournal, _ body: () async throws -> ReplayOutcome) async throws -> ReplayOutcome {
@@ -112,7 +119,7 @@ enum StopSignals {
         } catch let stopped as ReplayStopped {
             Terminal.clearStatus()
             Terminal.note("run \(stopped.run) stopped (\(stopped.reason)) with \(stopped.committedSteps) steps committed; resume with: desk replay --resume \(stopped.run) --journal \(journal.path)")
-            throw ExitCode(exitCode(for: stopped.reason))
+            throw ExitCode(exitCode(for: stopped))
         }
     }
 }

@@ -38,12 +38,10 @@ public struct AgentDesk: DeskPolicy {
 
     /// A desk of `definition`'s roles thinking with `models`. Throws ``DeskDefinitionError`` when
     /// the definition cannot run (no decision role, unknown tools, …).
-    public init(definition: DeskDefinition, models: ModelRoster, tools: ToolRegistry = .standard(), budget: (any ModelBudget)? = nil,
-                writer: PromptWriter = PromptWriter()) throws {
+    public init(definition: DeskDefinition, models: ModelRoster, tools: ToolRegistry = .standard(), writer: PromptWriter = PromptWriter()) throws {
         let problems = definition.problems(knownTools: Set(tools.names))
         guard problems.isEmpty else { throw DeskDefinitionError(desk: definition.name, problems: problems) }
-        let limits = definition.budget.map { CallBudget(maxCalls: $0.maxCalls, maxCompletionTokens: $0.maxCompletionTokens) }
-        let gateway = ModelGateway(roster: models, timeout: definition.callTimeout, budget: budget ?? limits)
+        let gateway = ModelGateway(roster: models, timeout: definition.callTimeout)
         self.definition = definition
         self.services = DeskServices(gateway: gateway, tools: tools, writer: writer, contextTokens: definition.contextTokens)
         self.agents = definition.roles.map { Agent(role: $0) }
