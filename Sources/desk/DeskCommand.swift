@@ -9,7 +9,7 @@ struct DeskCommand: AsyncParsableCommand {
         version: DeskVersion.current,
         subcommands: [ReplayCommand.self, RunsCommand.self, LogsCommand.self, ExportCommand.self, ImportCommand.self, ScenariosCommand.self,
                       DataCommand.self, RolesCommand.self, ModelCommand.self, OptimizeCommand.self, BenchCommand.self,
-                      MetricsCommand.self, CompareCommand.self],
+                      MetricsCommand.self, CompareCommand.self, ReportCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -34,6 +34,18 @@ import Testing
         // Baselines were stored once per run, not once per comparison.
         #expect(try SQLiteJournal(path: journal).runs().count == 8)
 
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).html")
+        defer { try? FileManager.default.removeItem(at: report) }
+        let written = try await DeskProcess.run(["report", "1", "2", "--journal", journal, "--out", report.path])
+        #expect(written.status == 0, "\(written.stderr)")
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(!html.contains("src=") && !html.contains("href=\"http"))            // nothing to fetch
+        #expect(html.components(separatedBy: "<details class=\"day").count - 1 == 208)  // every session of both runs
+        #expect(html.contains("data-points=\"104\""))                                // full equity curves
+        #expect(html.contains("equal weight across 10 symbols"))                     // a role's rationale
+        #expect(html.contains("@media print"))
+
         let missing = try await DeskProcess.run(["compare", "9", "--journal", journal])
         #expect(missing.status == 2 && missing.stderr.contains("no run 9"))
     }
