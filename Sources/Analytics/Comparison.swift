@@ -47,7 +47,9 @@ public struct Comparison: Sendable {
                 }
                 benchmarks[manifest.scenarioDigest] = benchmark
             }
-            let metrics = try RunMetrics.load(run, journal: journal, benchmark: benchmark, riskFreeRate: riskFreeRate)
+            // A baseline named on its own is still shown as the baseline it is.
+            let kind = manifest.baselineOf == nil ? nil : BaselineKind.allCases.first { $0.deskName == manifest.deskName }
+            let metrics = try RunMetrics.load(run, journal: journal, baseline: kind, benchmark: benchmark, riskFreeRate: riskFreeRate)
             columns.append(metrics)
             guard baselines, manifest.baselineOf == nil else { continue }
             let outcome = try await Baselines.ensure(for: run, journal: journal, codeVersion: codeVersion)

@@ -17,8 +17,8 @@ struct CompareCommand: AsyncParsableCommand {
               desk compare 3 5 --risk-free 0.02
             """)
 
-    @Argument(help: ArgumentHelp("Runs to compare (ids, as `desk runs` lists them).", valueName: "run"))
-    var runs: [Int64]
+    @Argument(help: ArgumentHelp("Runs to compare (ids, as `desk runs` lists them, or `last`).", valueName: "run"))
+    var runs: [String]
 
     @OptionGroup var journalOptions: JournalOptions
 
@@ -37,6 +37,7 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            try RunSelection.check(riskFree: riskFree)
             let journal = try RunSelection.openJournal(journalOptions)
             let ids = try RunSelection.resolve(runs, journal: journal)
             let comparison = try await Comparison.build(ids, journal: journal, riskFreeRate: riskFree, codeVersion: DeskVersion.current,
@@ -52,6 +53,12 @@ struct CompareCommand: AsyncParsableCommand {
 
 /// Checks run ids given on the command line against the journal.
 enum RunSelection {
+    static func check(riskFree: Double) throws {
+        guard riskFree.isFinite, riskFree > -1 else {
+            throw InputError(file: "--risk-free", problem: "\(riskFree) is not a usable annual rate", remedy: "give a fraction such as 0.02")
+        }
+    }
+
     static func openJournal(_ options: JournalOptions) throws -> SQLiteJournal {
         guard FileManager.default.fileExists(atPath: options.path) else {
             throw JournalError("no journal at \(options.path)", remedy: "run `desk replay` first, or pass --journal")
@@ -59,13 +66,13 @@ enum RunSelection {
         return try options.open()
     }
 
-    static func resolve(_ runs: [Int64], journal: SQLiteJournal) throws -> [RunID] {
-        var seen: Set<Int64> = []
-        return try runs.compactMap { raw in
-            guard seen.insert(raw).inserted else { return nil }
-            let id = RunID(raw)
+    static func resolve(_ runs: [String], journal: SQLiteJournal) throws -> [RunID] {
+        var seen: Set<RunID> = []
+        return try runs.compactMap { text in
+            let id = try RunArgument.resolve(text, journal: journal)
+            guard seen.insert(id).inserted else { return nil }
             do { _ = try journal.run(id) } catch {
-                throw InputError(file: "desk", field: "run", problem: "the journal \(journal.path) has no run \(raw)",
+                throw InputError(file: "desk", field: "run", problem: "the journal \(journal.path) has no run \(id)",
                                  remedy: "list the runs with `desk runs`")
             }
             return id

@@ -1,7 +1,6 @@
 import Analytics
 import ArgumentParser
 import Foundation
-import InputFiles
 import LanguageModel
 import Market
 
@@ -29,9 +28,7 @@ struct MetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard riskFree.isFinite, riskFree > -1 else {
-                throw InputError(file: "--risk-free", problem: "\(riskFree) is not a usable annual rate", remedy: "give a fraction such as 0.02")
-            }
+            try RunSelection.check(riskFree: riskFree)
             let series = try ReturnSeriesFile.load(path: equity)
             let benchmarkSeries = try benchmark.map { try ReturnSeriesFile.load(path: $0) }
             let metrics = ReturnMetrics(series, benchmark: benchmarkSeries, riskFreeRate: riskFree)

@@ -13,8 +13,8 @@ struct ReportCommand: AsyncParsableCommand {
               desk report 3 5 --out report.html
             """)
 
-    @Argument(help: ArgumentHelp("Runs to report on (ids, as `desk runs` lists them).", valueName: "run"))
-    var runs: [Int64]
+    @Argument(help: ArgumentHelp("Runs to report on (ids, as `desk runs` lists them, or `last`).", valueName: "run"))
+    var runs: [String]
 
     @Option(help: ArgumentHelp("Where to write the HTML file.", valueName: "file.html"))
     var out: String = "report.html"
@@ -30,6 +30,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            try RunSelection.check(riskFree: riskFree)
             let journal = try RunSelection.openJournal(journalOptions)
             let ids = try RunSelection.resolve(runs, journal: journal)
             let report = try await HTMLReport.build(ids, journal: journal, riskFreeRate: riskFree, codeVersion: DeskVersion.current)

@@ -46,6 +46,13 @@ import Testing
         #expect(html.contains("equal weight across 10 symbols"))                     // a role's rationale
         #expect(html.contains("@media print"))
 
+        // `last` is the newest run the user started, not a baseline replayed for it.
+        let last = try await DeskProcess.run(["report", "last", "--journal", journal, "--out", report.path])
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(try String(contentsOf: report, encoding: .utf8).contains("<title>TradingDesk report: run 2 (equal-weight-weekly)</title>"))
+        let baselineAlone = try JSONValue(parsing: try await DeskProcess.run(["compare", "3", "--journal", journal, "--json"]).stdout)
+        #expect(baselineAlone["columns"]?.arrayValue?.map { $0["kind"]?.stringValue ?? "" } == ["benchmark"])
+
         let missing = try await DeskProcess.run(["compare", "9", "--journal", journal])
         #expect(missing.status == 2 && missing.stderr.contains("no run 9"))
     }

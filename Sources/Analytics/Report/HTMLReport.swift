@@ -12,6 +12,8 @@ import Market
 /// the file opens offline and prints: printing opens every day of the timeline.
 public struct HTMLReport: Sendable {
     public var comparison: Comparison
+    /// The runs asked for (their baselines are the comparison's other columns).
+    public var runIDs: [RunID]
     /// The runs' committed steps (not the baselines'), in the order of the runs.
     public var timelines: [(run: RunMetrics, steps: [StepRecord])]
     /// Weights of each run's positions at each close: step → symbol → value / equity.
@@ -25,7 +27,7 @@ public struct HTMLReport: Sendable {
         let comparison = try await Comparison.build(runs, journal: journal, riskFreeRate: riskFreeRate, codeVersion: codeVersion)
         var timelines: [(run: RunMetrics, steps: [StepRecord])] = []
         var weights: [RunID: [[String: Double]]] = [:]
-        for column in comparison.columns where column.baseline == nil {
+        for column in comparison.columns where runs.contains(column.run.id) {
             timelines.append((column, try journal.steps(of: column.run.id)))
             let positions = try journal.positionValues(of: column.run.id)
             weights[column.run.id] = column.equity.indices.map { step in
@@ -36,13 +38,13 @@ public struct HTMLReport: Sendable {
             }
         }
         let formatter = ISO8601DateFormatter()
-        return HTMLReport(comparison: comparison, timelines: timelines, weights: weights, journalPath: journal.path,
+        return HTMLReport(comparison: comparison, runIDs: runs, timelines: timelines, weights: weights, journalPath: journal.path,
                           generatedAt: formatter.string(from: generatedAt))
     }
 
     /// The page.
     public var html: String {
-        let runs = comparison.columns.filter { $0.baseline == nil }
+        let runs = comparison.columns.filter { runIDs.contains($0.run.id) }
         let title = "TradingDesk report: " + runs.map { "run \($0.run.id) (\($0.run.desk))" }.joined(separator: ", ")
         var out = """
             <!DOCTYPE html>
