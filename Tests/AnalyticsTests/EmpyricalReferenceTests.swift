@@ -53,6 +53,36 @@ import Testing
         #expect(metrics.drawdownRecovery.map { $0 > Day("2020-08-01")! && $0 < Day("2020-09-01")! } == true)
     }
 
+    @Test func betaAlphaAndRiskFreeRatiosAgainstSPYMatchEmpyrical() throws {
+        let url = Fixtures.reference.appendingPathComponent("analytics/empyrical_alpha_beta.json")
+        let reference = try JSONValue(parsing: String(contentsOf: url, encoding: .utf8))
+        let benchmarkReturns = try #require(reference["benchmark_returns"]?.arrayValue).compactMap(\.numberValue)
+        let days = Fixtures.weekdays(from: Day("2020-02-03")!, count: benchmarkReturns.count)
+        let benchmark = ReturnSeries(days: days, returns: benchmarkReturns)
+        let rf = try #require(reference["meta"]?["risk_free_annual"]?.numberValue)
+        // The benchmark returns compare and report use for a covid-crash-2020 run are these.
+        let scenario = try ScenarioFile.load(path: Fixtures.packageRoot.appendingPathComponent("scenarios/covid-crash-2020.yaml").path)
+        let fromScenario = try #require(BenchmarkReturns.of(scenario, data: try MarketData.load(scenario)))
+        #expect(fromScenario.days.first == Day("2020-02-03") && fromScenario.returns == benchmarkReturns)
+        let members = try #require(reference["cases"]?.objectValue)
+        #expect(members.count == 2)
+        for member in members {
+            let returns = try #require(member.value["returns"]?.arrayValue).compactMap(\.numberValue)
+            let expected = try #require(member.value["metrics"])
+            let series = ReturnSeries(days: days, returns: returns)
+            let plain = ReturnMetrics(series, benchmark: benchmark)
+            let withRate = ReturnMetrics(series, benchmark: benchmark, riskFreeRate: rf)
+            let pairs: [(String, Double)] = [
+                ("beta_rf0", plain.beta), ("alpha_rf0", plain.alpha), ("beta_rf", withRate.beta), ("alpha_rf", withRate.alpha),
+                ("sharpe_rf", withRate.sharpe), ("sortino_rf", withRate.sortino), ("omega_rf", withRate.omega),
+            ]
+            for (key, value) in pairs {
+                let number = try #require(expected[key]?.numberValue, "\(member.key) \(key)")
+                #expect(abs(value - number) <= 1e-9 * abs(number), "\(member.key) \(key): \(value) vs empyrical \(number)")
+            }
+        }
+    }
+
     @Test func seriesAgainstItselfHasBetaOneAndNoAlpha() throws {
         let series = try ReturnSeriesFile.load(path: Fixtures.reference.appendingPathComponent("analytics/spy-2020-close.csv").path)
         let metrics = ReturnMetrics(series, benchmark: series)
