@@ -56,4 +56,17 @@ import Testing
         let missing = try await DeskProcess.run(["compare", "9", "--journal", journal])
         #expect(missing.status == 2 && missing.stderr.contains("no run 9"))
     }
+
+    @Test func replayWithBaselinesStoresThemRightAfterTheRun() async throws {
+        let journal = DeskProcess.temporaryJournal()
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + s) } }
+        let replay = try await DeskProcess.run(["replay", "covid-crash-2020", "--baselines", "--journal", journal])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr.contains("baselines of run 1: run 2 (benchmark), run 3 (buy-and-hold), run 4 (equal-weight)"))
+        let runs = try SQLiteJournal(path: journal).runs()
+        #expect(runs.map(\.baselineOf) == [RunID(1), RunID(1), RunID(1), nil])
+        #expect(runs.allSatisfy { $0.status == .completed })
+        let logs = try await DeskProcess.run(["logs", "last", "--journal", journal, "--kind", "decision", "--format", "jsonl"])
+        #expect(logs.status == 0 && logs.stdout.contains("buy-and-hold") && !logs.stdout.contains("\"benchmark\""), "\(logs.stdout)")
+    }
 }
