@@ -21,3 +21,6 @@ echo "==> .build/debug/desk model pull   (the default model, into \${TRADINGDESK
 .build/debug/desk model pull >/dev/null
 echo "==> swift test" >&2
 swift test --skip-build
+# The HTML report, rendered in headless Chromium (skipped when there is none).
+echo "==> scripts/check-report.sh" >&2
+bash scripts/check-report.sh
