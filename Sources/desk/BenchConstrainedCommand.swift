@@ -93,7 +93,7 @@ struct BenchConstrainedCommand: AsyncParsableCommand {
             let promptTokens = engine.tokenizer.encode(try engine.prompt(for: Self.messages), parseSpecial: true, addSpecial: true)
             let indexStart = ContinuousClock.now
             let request = ModelRequest(messages: Self.messages, sampling: SamplingSettings(maxTokens: tokens), schema: Self.schema)
-            guard let first = try engine.constraint(for: request) else { return }
+            guard let first = try await engine.constraint(for: request) else { return }
             let indexSeconds = (ContinuousClock.now - indexStart).benchSeconds
             _ = first
             var runs: [Run] = []
@@ -104,7 +104,7 @@ struct BenchConstrainedCommand: AsyncParsableCommand {
                                 decodeTokensPerSecond: free.usage.decodeTokensPerSecond, constraintMicrosecondsPerStep: 0, valid: true))
                 for jump in [false, true] {
                     let clock = Stopwatch()
-                    let constraint = TimedConstraint(inner: try engine.constraint(for: request)!, jumpForward: jump, clock: clock)
+                    let constraint = TimedConstraint(inner: try await engine.constraint(for: request)!, jumpForward: jump, clock: clock)
                     let result = try await engine.generate(promptTokens: promptTokens, sampling: request.sampling, constraint: constraint)
                     let valid = (try? JSONValue(parsing: result.text)).map { Self.schema.violations(of: $0).isEmpty } ?? false
                     runs.append(Run(mode: jump ? "masked+jump" : "masked", round: round, completionTokens: result.tokenIDs.count,

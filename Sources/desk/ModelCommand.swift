@@ -207,7 +207,7 @@ struct ModelCommand: AsyncParsableCommand {
                 let sampling = SamplingSettings(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, minP: minP,
                                                 repetitionPenalty: repeatPenalty, stop: stop, seed: seed, ignoreEndOfSequence: ignoreEos)
                 let room = max(0, min(maxTokens, model.config.contextLength - promptTokens.count))
-                let constraint = try model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: outputSchema,
+                let constraint = try await model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: outputSchema,
                                                                         preamble: preamble.map(OutputPreamble.init)),
                                                       tokenBudget: room)
                 let result = try await model.generate(promptTokens: promptTokens, sampling: sampling, constraint: constraint) { piece in

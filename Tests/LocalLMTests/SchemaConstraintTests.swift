@@ -35,15 +35,23 @@ enum SchemaCases {
             try #require(tokens < maxTokens, "the constraint did not finish within \(maxTokens) tokens: \(String(decoding: bytes, as: UTF8.self))")
             let offered = constraint.allowedTokens(vocabularySize: tokenizer.count)
             let mask = try #require(offered)
-            var allowed: [Int] = []
-            for (w, word) in mask.words.enumerated() where word != 0 {
-                for bit in 0..<64 where word & (1 << UInt64(bit)) != 0 { allowed.append(w * 64 + bit) }
+            // A uniform draw among the allowed tokens (by word, then by bit), or the lowest allowed id
+            // (the single bytes come first in the vocabulary): the shortest way through.
+            let words = mask.words.indices.filter { mask.words[$0] != 0 }
+            try #require(!words.isEmpty, "no token is allowed after \(String(decoding: bytes, as: UTF8.self))")
+            let pick: Int
+            if preferShort && rng.unit() < 0.5 {
+                pick = words[0] * 64 + mask.words[words[0]].trailingZeroBitCount
+            } else {
+                let counts = words.map { mask.words[$0].nonzeroBitCount }
+                var draw = Int(rng.next() % UInt64(counts.reduce(0, +)))
+                var w = 0
+                while draw >= counts[w] { draw -= counts[w]; w += 1 }
+                var word = mask.words[words[w]]
+                for _ in 0..<draw { word &= word - 1 }
+                pick = words[w] * 64 + word.trailingZeroBitCount
             }
-            try #require(!allowed.isEmpty, "no token is allowed after \(String(decoding: bytes, as: UTF8.self))")
-            #expect(!allowed.contains { tokenizer.endOfGeneration.contains($0) })
-            let pick = preferShort && rng.unit() < 0.5
-                ? allowed.min { tokenizer.bytes(of: $0).count < tokenizer.bytes(of: $1).count }!
-                : allowed[Int(rng.next() % UInt64(allowed.count))]
+            #expect(!tokenizer.endOfGeneration.contains(pick))
             constraint.accept(pick)
             bytes += tokenizer.bytes(of: pick)
             tokens += 1
@@ -51,18 +59,19 @@ enum SchemaCases {
         return (String(decoding: bytes, as: UTF8.self), tokens)
     }
 
-    @Test func everyPathThroughTheMasksEndsInValidJSONWithinTheTokenBudget() throws {
+    @Test func everyPathThroughTheMasksEndsInValidJSONWithinTheTokenBudget() async throws {
         let model = try Oracle.loadedModel()
         let tokenizer = model.tokenizer
         for (index, (name, schema)) in SchemaCases.all.enumerated() {
             let request = ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 40), schema: schema)
-            let shortest = try #require(try model.constraint(for: request)).shortestOutputBytes
+            let shortest = try #require(try await model.constraint(for: request)).shortestOutputBytes
             // A budget of exactly the shortest JSON, a tight one, and a loose one.
             for (trial, budget) in [shortest, shortest + 3, shortest + 12, 64].enumerated() {
-                let constraint = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: budget), schema: schema)))
+                let constraint = try #require(try await model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: budget), schema: schema)))
                 for seed in 0..<UInt64(3) {
                     let walk = try Self.randomWalk(constraint, tokenizer: tokenizer, maxTokens: budget,
                                                    seed: UInt64(index * 100 + trial * 10) + seed, preferShort: seed == 2)
+                    await Task.yield()   // CPU-bound: let the other tests' tasks have this thread now and then
                     let json = try JSONValue(parsing: walk.text)
                     #expect(schema.violations(of: json).isEmpty, "\(name), budget \(budget): \(walk.text) → \(schema.violations(of: json))")
                 }
@@ -70,23 +79,23 @@ enum SchemaCases {
         }
     }
 
-    @Test func aPreambleOfBoundedFreeTextMayPrecedeTheJSON() throws {
+    @Test func aPreambleOfBoundedFreeTextMayPrecedeTheJSON() async throws {
         let model = try Oracle.loadedModel()
         let schema = SchemaCases.all[3].schema
         for seed in 0..<UInt64(6) {
             let request = ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 48), schema: schema, preamble: OutputPreamble(maxCharacters: 20))
-            let walk = try Self.randomWalk(try #require(try model.constraint(for: request)), tokenizer: model.tokenizer, maxTokens: 48, seed: seed, preferShort: false)
+            let walk = try Self.randomWalk(try #require(try await model.constraint(for: request)), tokenizer: model.tokenizer, maxTokens: 48, seed: seed, preferShort: false)
             let brace = try #require(walk.text.firstIndex(of: "{"))
             #expect(walk.text.utf8.distance(from: walk.text.startIndex, to: brace) <= 20)
             #expect(schema.violations(of: try JSONValue(parsing: String(walk.text[brace...]))).isEmpty, "\(walk.text)")
         }
     }
 
-    @Test func masksFollowTheGrammarAtEachStep() throws {
+    @Test func masksFollowTheGrammarAtEachStep() async throws {
         let model = try Oracle.loadedModel()
         let tokenizer = model.tokenizer
         let schema = OutputSchema.object([.init("side", .choice(["buy", "sell"])), .init("qty", .integer(minimum: 0, maximum: 50))])
-        var constraint = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 30), schema: schema)))
+        var constraint = try #require(try await model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 30), schema: schema)))
         func allows(_ text: String) -> Bool {
             guard let id = tokenizer.id(of: text) ?? tokenizer.encode(text).first else { return false }
             return constraint.allowedTokens(vocabularySize: tokenizer.count)![id]
@@ -115,7 +124,7 @@ enum SchemaCases {
         #expect(constraint.isComplete)
     }
 
-    @Test func aSchemaTheDecoderCannotFollowIsAnInvalidOutputErrorBeforeDecoding() throws {
+    @Test func aSchemaTheDecoderCannotFollowIsAnInvalidOutputErrorBeforeDecoding() async throws {
         let model = try Oracle.loadedModel()
         let cases: [(OutputSchema, String)] = [
             (.array(items: .boolean, minItems: 0, maxItems: 1), "top level"),
@@ -126,8 +135,8 @@ enum SchemaCases {
             (.object([.init("a", .string(choices: nil, minLength: 20, maxLength: nil))]), "max_tokens 8"),
         ]
         for (schema, expected) in cases {
-            #expect {
-                _ = try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 8), schema: schema))
+            await #expect {
+                _ = try await model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 8), schema: schema))
             } throws: { error in
                 guard let error = error as? LanguageModelError, error.kind == .invalidOutput else { return false }
                 return error.message.contains(expected)
@@ -167,10 +176,10 @@ enum SchemaCases {
             let prompt = model.tokenizer.encode(Self.prompts[(i / SchemaCases.all.count) % Self.prompts.count])
             let preamble = i % 7 == 3 ? OutputPreamble(maxCharacters: 12) : nil
             // From the shortest JSON the schema allows (the tightest budget) to 8 tokens more.
-            let shortest = try #require(try model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 100), schema: schema))).shortestOutputBytes
+            let shortest = try #require(try await model.constraint(for: ModelRequest(messages: [], sampling: SamplingSettings(maxTokens: 100), schema: schema))).shortestOutputBytes
             let sampling = SamplingSettings(maxTokens: shortest + (i * 5) % 9, temperature: temperatures[i % temperatures.count],
                                             topK: i % 3 == 0 ? 40 : 0, topP: i % 4 == 1 ? 0.9 : 1, seed: UInt64(i))
-            let constraint = try model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: schema, preamble: preamble))
+            let constraint = try await model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: schema, preamble: preamble))
             let generation = try await model.generate(promptTokens: prompt, sampling: sampling, constraint: constraint)
             total += 1
             let text = preamble == nil ? generation.text : String(generation.text.drop { $0 != "{" })

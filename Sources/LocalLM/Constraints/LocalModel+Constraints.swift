@@ -6,7 +6,10 @@ extension LocalModel {
     /// `max_tokens` too small for its shortest JSON, is an `invalid_output` error before any decoding.
     /// `tokenBudget` (default: `max_tokens`) is how many tokens the generation may take: less
     /// than `max_tokens` when the context window leaves less room.
-    public nonisolated func constraint(for request: ModelRequest, tokenBudget: Int? = nil) throws -> SchemaConstraint? {
+    ///
+    /// Isolated to the model, so the first call's index of the vocabulary (seconds in a debug build)
+    /// is built once, on the model's own thread rather than the cooperative pool.
+    public func constraint(for request: ModelRequest, tokenBudget: Int? = nil) throws -> SchemaConstraint? {
         guard let schema = request.schema else { return nil }
         do {
             return try SchemaConstraint(schema: schema, tokenizer: tokenizer, vocabularyKey: descriptor.digest,
