@@ -16,7 +16,7 @@ fi
 echo "==> swift build -c release --product desk" >&2
 swift build -c release --product desk >"$cache/build.log" 2>&1 || { cat "$cache/build.log" >&2; exit 1; }
 "$venv/bin/python" Benchmarks/optimizer/compare.py generate "$cache/problems.json"
-echo "==> desk bench-optimizer (Ipopt)" >&2
-.build/release/desk bench-optimizer --problems "$cache/problems.json" >"$cache/ipopt.json"
+echo "==> desk bench optimizer (Ipopt)" >&2
+.build/release/desk bench optimizer --problems "$cache/problems.json" >"$cache/ipopt.json"
 echo "==> cvxpy (OSQP, Clarabel), one BLAS thread like ours" >&2
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$venv/bin/python" Benchmarks/optimizer/compare.py compare "$cache/problems.json" "$cache/ipopt.json"

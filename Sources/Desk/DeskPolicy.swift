@@ -105,12 +105,19 @@ public struct OrderReplacement: Sendable, Hashable {
 ///
 /// The orchestrator sends it to the exchange in this order: cancellations, replacements, the orders
 /// that carry out the targets (sells first) and the explicit orders, then the tickets.
+///
+/// Only ``targets`` pass through the risk limits and the desk's execution stage, whose orders are
+/// checked against the plan in code (``OrderChecks``). ``orders``, ``tickets`` and ``replacements``
+/// meet the exchange's own rules only (cash, short sales, prices): they are for desks whose orders
+/// come from code (rule desks). A desk that lets a model choose orders must route them through
+/// ``DeskPolicy/execute(_:plan:)``, as ``AgentDesk`` does.
 public struct DeskProposal: Sendable {
     /// A portfolio to move to. Risk limits clip it, execution turns it into orders.
     public var targets: TargetWeights?
-    /// Explicit orders (rule desks that trade fixed stakes, or an execution role's orders).
+    /// Explicit orders from code (rule desks that trade fixed stakes). Not checked against the risk limits.
     public var orders: [OrderRequest]
-    /// Orders as an agent wrote them; the exchange validates them (a malformed ticket is a journalled rejection).
+    /// Orders in their wire form; the exchange validates them (a malformed ticket is a journalled rejection).
+    /// Not checked against the risk limits.
     public var tickets: [OrderTicket]
     /// Open orders to cancel.
     public var cancellations: [OrderID]

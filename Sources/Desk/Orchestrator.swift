@@ -256,6 +256,12 @@ public enum ScenarioDigest {
             hasher.update(data: bytes)
         }
         for item in data.news { add("\(item.day) \(item.minuteOfDay ?? -1) \(item.symbols) \(item.text) \(item.source)") }
+        for series in data.macroSeries {
+            for o in data.macro[series]! {
+                add("\(o.series) \(o.period) \(o.value.bitPattern) \(o.unit) \(o.published) \(o.publishedMinute ?? -1) \(o.source)")
+            }
+        }
+        add(String(describing: scenario.blind))
         return hex(hasher.finalize())
     }
 

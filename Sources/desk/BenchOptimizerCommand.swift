@@ -3,7 +3,7 @@ import Foundation
 import InputFiles
 import Optimizer
 
-/// `desk bench-optimizer`: times the optimiser on problems written by Benchmarks/optimizer/compare.py.
+/// `desk bench optimizer`: times the optimiser on problems written by Benchmarks/optimizer/compare.py.
 ///
 /// The problems file is JSON: `{"repeats": {"20": 30, …}, "problems": [{"name", "mu", "sigma", "objective",
 /// "maxWeight", "riskFreeRate"}]}`. Each problem is solved `repeats` times after one warm-up; the
@@ -11,7 +11,7 @@ import Optimizer
 /// Ipopt and diagnostics) and the weights, for the script to compare with cvxpy.
 struct BenchOptimizerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-optimizer",
+        commandName: "optimizer",
         abstract: "Time the portfolio optimiser on a file of problems (see Benchmarks/optimizer/run.sh).")
 
     @Option(help: ArgumentHelp("The problems (JSON) written by Benchmarks/optimizer/compare.py.", valueName: "file.json"))
