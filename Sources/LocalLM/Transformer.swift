@@ -259,37 +259,8 @@ final class Transformer {
         return min(microBatch, promptLength - start) > 1
     }
 
-    /// Runs a prompt in micro-batches and returns the logits after its last token.
-    func prefill(_ tokens: [Int], cache: KVCache) -> [Float] {
-        precondition(!tokens.isEmpty && cache.count + tokens.count <= cache.capacity, "the KV cache is full")
-        let start = cache.count
-        let total = start + tokens.count
-        var logits: [Float] = []
-        var index = 0
-        while index < tokens.count {
-            let end = min(tokens.count, index + Transformer.microBatch)
-            let rows = (index..<end).map { i in
-                BatchRow(token: tokens[i], position: start + i, sequence: 0,
-                         batchedAttention: Transformer.attentionBatched(position: start + i, promptLength: total),
-                         wantsLogits: i == tokens.count - 1)
-            }
-            logits = forward(rows, caches: [cache]).last ?? logits
-            index = end
-        }
-        return logits
-    }
-
     func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(config: config, capacity: min(capacity ?? config.contextLength, config.contextLength))
-    }
-
-    /// Runs `tokens` at the cache's next positions as one batch and returns the logits of the last.
-    func forward(_ tokens: [Int], cache: KVCache) -> [Float] {
-        let start = cache.count
-        let rows = tokens.enumerated().map { i, token in
-            BatchRow(token: token, position: start + i, sequence: 0, batchedAttention: tokens.count > 1, wantsLogits: i == tokens.count - 1)
-        }
-        return forward(rows, caches: [cache]).last ?? []
     }
 
     /// One step over tokens of any number of sequences: every row's key and value go into its
