@@ -22,6 +22,10 @@ public final class ComputePool: @unchecked Sendable {
 
     deinit { if let handle { ck_pool_destroy(handle) } }
 
+    /// The process's pool (``defaultThreads(environment:)`` threads), shared by every model that
+    /// does not ask for its own: models used at the same time take turns per job instead of adding threads.
+    public static let shared = ComputePool()
+
     /// `TRADINGDESK_THREADS` when set to a positive number, otherwise the cores this process may use.
     public static func defaultThreads(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
         if let text = environment["TRADINGDESK_THREADS"], let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 {

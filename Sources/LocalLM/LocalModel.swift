@@ -33,12 +33,12 @@ public actor LocalModel: LanguageModel {
 
     /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
     /// `numerics` chooses which llama.cpp build's arithmetic to reproduce; `threads` how many
-    /// threads share its matrix work (default ``ComputePool/defaultThreads(environment:)``);
+    /// threads share its matrix work (default: the process's ``ComputePool/shared`` pool);
     /// `prefixCacheBytes` how much memory keeps the keys and values of recent prompts (0: none).
     public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2,
                 threads: Int? = nil, prefixCacheBytes: Int = LocalModel.defaultPrefixCacheBytes) throws {
         let file = try GGUFFile(path: path)
-        let pool = ComputePool(threads: threads)
+        let pool = threads.map { ComputePool(threads: $0) } ?? ComputePool.shared
         let transformer = try Transformer(file: file, numerics: numerics, pool: pool)
         let tokenizer = try Tokenizer(file: file)
         var template = chatFormat
@@ -60,6 +60,21 @@ public actor LocalModel: LanguageModel {
         let digest = try ModelDigest.sha256(ofFileAt: path)
         let displayName = name ?? file["general.name"]?.stringValue ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         descriptor = ModelDescriptor(name: displayName, digest: digest, contextLength: transformer.config.contextLength)
+    }
+
+    /// Loads the model on a thread of its own: mapping, repacking and checking a file takes seconds,
+    /// which must not block a thread of Swift's cooperative pool (there is one per core).
+    public static func load(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2,
+                            threads: Int? = nil, prefixCacheBytes: Int = LocalModel.defaultPrefixCacheBytes) async throws -> LocalModel {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try LocalModel(path: path, chatFormat: chatFormat, name: name, numerics: numerics, threads: threads, prefixCacheBytes: prefixCacheBytes)
+                })
+            }
+            thread.name = "LocalLM loader"
+            thread.start()
+        }
     }
 
     /// The conversation as the prompt text the model sees.

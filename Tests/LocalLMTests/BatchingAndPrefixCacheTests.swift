@@ -20,8 +20,8 @@ import Testing
 
     @Test func aPromptStartingFromACachedPrefixGetsTheTokensOfAFreshOne() async throws {
         let path = try Oracle.modelPath()
-        let warm = try LocalModel(path: path)
-        let cold = try LocalModel(path: path, prefixCacheBytes: 0)
+        let warm = try await LocalModel.load(path: path)
+        let cold = try await LocalModel.load(path: path, prefixCacheBytes: 0)
         let first = try await warm.complete(Self.request("Buy 500 shares of AAPL at 190."))
         #expect(first.usage.cachedPromptTokens == 0)
 
@@ -42,8 +42,8 @@ import Testing
 
     @Test func aPrefixThatSpansMicroBatchesIsReusedExactly() async throws {
         let path = try Oracle.modelPath()
-        let warm = try LocalModel(path: path)
-        let cold = try LocalModel(path: path, prefixCacheBytes: 0)
+        let warm = try await LocalModel.load(path: path)
+        let cold = try await LocalModel.load(path: path, prefixCacheBytes: 0)
         var base: [Int] = []
         let sentence = warm.tokenizer.encode(" Markets opened lower as investors weighed inflation figures and earnings.")
         while base.count < 600 { base += sentence }
@@ -64,9 +64,9 @@ import Testing
 
     @Test func thePrefixCacheStaysWithinItsBytesEvictingTheLeastRecentlyUsed() async throws {
         let path = try Oracle.modelPath()
-        let config = try LocalModel(path: path, prefixCacheBytes: 0).config
+        let config = try await LocalModel.load(path: path, prefixCacheBytes: 0).config
         let bytesPerPosition = config.layers * 2 * config.kvHeads * config.headDim * 2  // keys and values in F16
-        let model = try LocalModel(path: path, prefixCacheBytes: 100 * bytesPerPosition)
+        let model = try await LocalModel.load(path: path, prefixCacheBytes: 100 * bytesPerPosition)
         let settings = SamplingSettings(maxTokens: 1, temperature: 0)
         let a = Array(repeating: model.tokenizer.encode(" alpha beta"), count: 30).flatMap { $0 }.prefix(60)
         let b = Array(repeating: model.tokenizer.encode(" gamma delta"), count: 30).flatMap { $0 }.prefix(60)
@@ -83,7 +83,7 @@ import Testing
 
     @Test func requestsSteppedTogetherGetTheTokensTheyGetAlone() async throws {
         let path = try Oracle.modelPath()
-        let model = try LocalModel(path: path, prefixCacheBytes: 0)
+        let model = try await LocalModel.load(path: path, prefixCacheBytes: 0)
         let requests = [
             ModelRequest(messages: [.user("What is a bond?")], sampling: SamplingSettings(maxTokens: 20, temperature: 0)),
             ModelRequest(messages: [.user("Define volatility in one sentence.")], sampling: SamplingSettings(maxTokens: 14, temperature: 0)),
