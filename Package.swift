@@ -54,11 +54,13 @@ let package = Package(
         // The mock order API: orders, fills, costs, the portfolio ledger.
         .target(name: "Exchange", dependencies: ["Market"]),
         // The journal's vocabulary: record types and the `Journaling` protocol the desk writes through.
-        .target(name: "JournalRecords", dependencies: ["LanguageModel", "Market", "Exchange"]),
+        .target(name: "JournalRecords", dependencies: [
+            "LanguageModel", "Market", "Exchange", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The SQLite journal (GRDB): schema, migrations, writer, queries.
         .target(name: "Journal", dependencies: [
             "JournalRecords", "LanguageModel", "Market", "Exchange",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Agents, roles, tools, the orchestrator, risk limits. Sees models and the journal only through protocols.
         .target(name: "Desk", dependencies: [
@@ -80,7 +82,9 @@ let package = Package(
         .testTarget(name: "InputFilesTests", dependencies: ["InputFiles"]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "InputFiles", "DeskTesting"]),
         .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "Market"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "JournalRecords", "Market", "Exchange"]),
+        .testTarget(name: "JournalTests", dependencies: [
+            "Journal", "JournalRecords", "Market", "Exchange", "LanguageModel", "DeskTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords", "LanguageModel", "InputFiles"]),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "DeskTesting", "desk"], exclude: ["Fixtures"]),

@@ -60,9 +60,11 @@ public struct DecisionContext: Sendable {
     /// How model calls of this decision use the cache. A resumed run re-decides its committed
     /// steps with `.reuse`, so they are served from the journal rather than the model.
     public let cacheMode: CallCacheMode
+    /// What the run may still spend on model calls; nil for no limits.
+    public let budget: BudgetMeter?
 
     public init(scenario: Scenario, day: Day, stepIndex: Int, decisionIndex: Int, feed: PointInTimeFeed, book: BookView, seed: UInt64,
-                run: RunID, journal: any Journaling, cacheMode: CallCacheMode = .reuse) {
+                run: RunID, journal: any Journaling, cacheMode: CallCacheMode = .reuse, budget: BudgetMeter? = nil) {
         self.scenario = scenario
         self.day = day
         self.stepIndex = stepIndex
@@ -73,6 +75,7 @@ public struct DecisionContext: Sendable {
         self.run = run
         self.journal = journal
         self.cacheMode = cacheMode
+        self.budget = budget
     }
 }
 
@@ -200,6 +203,8 @@ public protocol DeskPolicy: Sendable {
     var name: String { get }
     /// Models the desk uses, by role ("*" for the default); empty for rule desks.
     var models: [String: ModelDescriptor] { get }
+    /// The desk's agents, recorded in the journal's `agents` table when a run begins.
+    var agentRecords: [AgentRecord] { get }
     func decide(_ context: DecisionContext) async throws -> DeskProposal
     /// Turns the plan (targets after the risk limits, and the code's orders for them) into the
     /// orders to send. The default sends the plan's orders unchanged.
@@ -212,4 +217,6 @@ extension DeskPolicy {
     public func execute(_ context: DecisionContext, plan: ExecutionPlan) async throws -> ExecutionProposal {
         ExecutionProposal(orders: plan.orders)
     }
+    /// One agent named after the desk, at the decision stage, with the desk's default model if any.
+    public var agentRecords: [AgentRecord] { [AgentRecord(role: name, stage: "decision", model: models["*"])] }
 }

@@ -20,10 +20,17 @@ public struct ReplayOptions: Sendable {
     public var baselineOf: RunID?
     /// How model calls use the journal's call cache.
     public var cacheMode: CallCacheMode = .reuse
+    /// When set and requested, the replay stops after committing the step under way (run `stopped`, resumable).
+    public var stop: StopRequest?
+    /// Limits on model calls, tokens and wall time; reaching one stops the run resumably.
+    public var budget: RunBudget?
 
     public init(seed: UInt64 = 0, codeVersion: String = "dev", pace: Duration? = nil, progress: (@Sendable (ReplayProgress) -> Void)? = nil,
-                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil, cacheMode: CallCacheMode = .reuse) {
+                recordedOptions: JSONValue = .object([]), baselineOf: RunID? = nil, cacheMode: CallCacheMode = .reuse, stop: StopRequest? = nil,
+                budget: RunBudget? = nil) {
         self.cacheMode = cacheMode
+        self.stop = stop
+        self.budget = budget
         self.seed = seed
         self.codeVersion = codeVersion
         self.pace = pace
@@ -50,6 +57,8 @@ public struct ReplayOutcome: Sendable {
     public var run: RunID
     public var summary: RunSummary
     public var status: RunStatus
+    /// For a resumed run: how many steps were already committed (recomputed and verified, not written).
+    public var resumedAfter: Int?
 }
 
 /// The one authority on event order in a replay.
@@ -93,27 +102,105 @@ public actor Orchestrator {
 
     /// Replays the whole scenario as a new run.
     public func run() async throws -> ReplayOutcome {
-        let decisionDays = Set(try data.decisionDays(scenario.cadence, file: scenario.file))
         let manifest = RunManifest(
-            scenarioName: scenario.name, scenarioFile: scenario.file, scenarioDigest: ScenarioDigest.of(scenario, data),
+            scenarioName: scenario.name, scenarioFile: Orchestrator.absolutePath(scenario.file), scenarioDigest: ScenarioDigest.of(scenario, data),
             deskName: policy.name, seed: options.seed, models: policy.models, codeVersion: options.codeVersion,
             firstSession: data.sessions.first ?? scenario.start, lastSession: data.sessions.last ?? scenario.end,
-            initialCash: scenario.initialCash, benchmark: scenario.benchmark, options: options.recordedOptions, baselineOf: options.baselineOf)
+            initialCash: scenario.initialCash, benchmark: scenario.benchmark, options: options.recordedOptions, baselineOf: options.baselineOf,
+            agents: policy.agentRecords)
         let run = try await journal.beginRun(manifest)
+        return try await replay(run, committed: [])
+    }
 
+    /// Resumes an unfinished run from its last committed step.
+    ///
+    /// The committed steps are executed again without being written — their model calls served
+    /// from the journal's call cache (`cacheMode: .reuse`) — and each one's digest must equal the
+    /// journalled one; then the run continues, writing from the first uncommitted step. A run whose
+    /// scenario, desk or seed differ from this orchestrator's, or whose steps do not reproduce,
+    /// is refused with a ``ResumeError`` and the journal is left as it was.
+    public func resume(_ run: RunID) async throws -> ReplayOutcome {
+        let checkpoint = try await journal.checkpoint(of: run)
+        let manifest = checkpoint.manifest
+        guard checkpoint.status != .completed else {
+            throw ResumeError("run \(run) is completed; there is nothing to resume", remedy: "start a new run with `desk replay`")
+        }
+        let digest = ScenarioDigest.of(scenario, data)
+        guard manifest.scenarioDigest == digest else {
+            throw ResumeError("the scenario of run \(run) has changed since it began (\(manifest.scenarioFile): digest \(digest.prefix(12))…, the run recorded \(manifest.scenarioDigest.prefix(12))…)",
+                              remedy: "restore the scenario file and its data as they were, or start a new run")
+        }
+        guard manifest.deskName == policy.name else {
+            throw ResumeError("run \(run) was started with desk '\(manifest.deskName)', not '\(policy.name)'", remedy: "resume it with desk '\(manifest.deskName)'")
+        }
+        guard manifest.seed == options.seed else {
+            throw ResumeError("run \(run) was started with seed \(manifest.seed), not \(options.seed)", remedy: "resume it with the run's seed")
+        }
+        guard checkpoint.committedSteps <= data.sessions.count else {
+            throw ResumeError("run \(run) has \(checkpoint.committedSteps) committed steps but the scenario has only \(data.sessions.count) sessions",
+                              remedy: "the journal does not belong to this scenario; start a new run")
+        }
+        return try await replay(run, committed: checkpoint.stepDigests)
+    }
+
+    /// The run loop: every session in order; the first `committed.count` are recomputed and
+    /// checked against their journalled digests, the rest are committed one transaction each.
+    private func replay(_ run: RunID, committed: [String]) async throws -> ReplayOutcome {
+        let decisionDays = Set(try data.decisionDays(scenario.cadence, file: scenario.file))
+        let resuming = !committed.isEmpty
+        var reopened = !resuming
         var equityCurve: [Double] = []
         var equityDays: [Day] = []
         var fillCount = 0, modelCalls = 0, completionTokens = 0, failures = 0
         var decisionIndex = 0
+        let meter = options.budget.flatMap { $0.isUnlimited ? nil : BudgetMeter($0) }
+        func summary() -> RunSummary {
+            RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
+        }
         do {
             for (index, day) in data.sessions.enumerated() {
                 try Task.checkCancellation()
-                var step = try await runSession(run: run, index: index, day: day,
-                                                isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex)
+                let recorded = index < committed.count
+                if let reason = options.stop?.reason {
+                    // A resume stopped before writing anything leaves the run as it was.
+                    if reopened {
+                        let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
+                        try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
+                                                    reason: "stopped (\(reason)) \(at); resumable")
+                    }
+                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: reason)
+                }
+                var step: StepRecord
+                do {
+                    // Recomputed steps are served from the call cache and cost nothing.
+                    if !recorded { try meter?.check() }
+                    step = try await runSession(run: run, index: index, day: day,
+                                                isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex,
+                                                cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter)
+                } catch let exhausted as BudgetExhausted {
+                    // The step under way is abandoned whole: nothing of it was written.
+                    let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
+                    if reopened {
+                        try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
+                                                    reason: "stopped (\(exhausted)) \(at); resumable with a larger budget")
+                    }
+                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: exhausted.description, cause: .budget)
+                }
                 if step.isDecision { decisionIndex += 1 }
                 step.equity = EquityRecord(day: day, ledger: exchange.ledger)
                 step.positions = exchange.ledger.openPositions
-                try await journal.commit(step, to: run)
+                if recorded {
+                    guard step.digest == committed[index] else {
+                        throw ResumeError("step \(index) (\(day)) of run \(run) does not reproduce: its recomputed digest differs from the journalled one",
+                                          remedy: "the desk, the code or a model gave a different result than when the run began (code version, model file, role files); start a new run")
+                    }
+                } else {
+                    if !reopened {
+                        try await journal.reopenRun(run)
+                        reopened = true
+                    }
+                    try await journal.commit(step, to: run)
+                }
 
                 equityCurve.append(step.equity.equity)
                 equityDays.append(day)
@@ -124,20 +211,32 @@ public actor Orchestrator {
                 options.progress?(ReplayProgress(run: run, day: day, stepIndex: index, stepCount: data.sessions.count,
                                                  equity: step.equity.equity, modelCalls: modelCalls, completionTokens: completionTokens,
                                                  failures: failures))
-                if let pace = options.pace { try await Task.sleep(for: pace) }
+                if !recorded, let pace = options.pace, options.stop?.isRequested != true, index + 1 < data.sessions.count {
+                    if let stop = options.stop { try await stop.sleep(for: pace) } else { try await Task.sleep(for: pace) }
+                }
             }
+        } catch let error as ReplayStopped {
+            throw error
         } catch {
-            let summary = RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
+            guard reopened else { throw error }
             let status: RunStatus = error is CancellationError ? .stopped : .failed
-            try? await journal.finishRun(run, status: status, summary: equityCurve.isEmpty ? nil : summary, reason: String(describing: error))
+            try? await journal.finishRun(run, status: status, summary: equityCurve.isEmpty ? nil : summary(), reason: String(describing: error))
             throw error
         }
-        let summary = RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
-        try await journal.finishRun(run, status: .completed, summary: summary, reason: nil)
-        return ReplayOutcome(run: run, summary: summary, status: .completed)
+        if !reopened { try await journal.reopenRun(run) }
+        let final = summary()
+        try await journal.finishRun(run, status: .completed, summary: final, reason: nil)
+        return ReplayOutcome(run: run, summary: final, status: .completed, resumedAfter: resuming ? committed.count : nil)
     }
 
-    private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int) async throws -> StepRecord {
+    /// `path` made absolute against the working directory, so a resume from elsewhere finds the file.
+    static func absolutePath(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int, cacheMode: CallCacheMode,
+                            budget: BudgetMeter?) async throws -> StepRecord {
         let bars = sessionBars.bars(on: day)
         let report = exchange.runSession(day, bars: bars)
         var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
@@ -152,13 +251,15 @@ public actor Orchestrator {
             let book = BookView(ledger: exchange.ledger, openOrders: exchange.openOrders)
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
                                           feed: feed, book: book, seed: options.seed, run: run, journal: journal,
-                                          cacheMode: options.cacheMode)
+                                          cacheMode: cacheMode, budget: budget)
             var activity = StepActivity()
             var proposal: DeskProposal
             do {
                 proposal = try await policy.decide(context)
             } catch is CancellationError {
                 throw CancellationError()
+            } catch let exhausted as BudgetExhausted {
+                throw exhausted
             } catch {
                 activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "keep_book"))
                 proposal = .keepBook
@@ -195,6 +296,8 @@ public actor Orchestrator {
                     executed = try await policy.execute(context, plan: plan)
                 } catch is CancellationError {
                     throw CancellationError()
+                } catch let exhausted as BudgetExhausted {
+                    throw exhausted
                 } catch {
                     activity.record(FailureRecord(role: policy.name, kind: "desk_error", message: String(describing: error), fallback: "no_orders"))
                     executed = ExecutionProposal()

@@ -54,6 +54,17 @@ public actor InMemoryJournal: Journaling {
         return nil
     }
 
+    public func checkpoint(of run: RunID) async throws -> RunCheckpoint {
+        guard let stored = runs[run] else { throw InMemoryJournalError.unknownRun(run) }
+        return RunCheckpoint(run: run, manifest: stored.manifest, status: stored.status, stepDigests: stored.steps.map(\.digest))
+    }
+
+    public func reopenRun(_ run: RunID) async throws {
+        guard runs[run] != nil else { throw InMemoryJournalError.unknownRun(run) }
+        runs[run]!.status = .running
+        runs[run]!.reason = nil
+    }
+
     public func run(_ id: RunID) -> StoredRun? { runs[id] }
 }
 

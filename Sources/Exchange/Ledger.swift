@@ -78,11 +78,15 @@ public struct Ledger: Sendable, Hashable {
     public func quantity(of symbol: String) -> Double { positions[symbol]?.quantity ?? 0 }
 
     /// Sum of position values at their last marks.
-    public var positionsValue: Double { positions.keys.sorted().reduce(0) { $0 + positions[$1]!.marketValue } }
+    public var positionsValue: Double { sortedPositions.reduce(0) { $0 + $1.marketValue } }
     /// Cash plus positions at their last marks.
     public var equity: Double { cash + positionsValue }
     /// Sum of absolute position values.
-    public var grossExposure: Double { positions.keys.sorted().reduce(0) { $0 + abs(positions[$1]!.marketValue) } }
+    public var grossExposure: Double { sortedPositions.reduce(0) { $0 + abs($1.marketValue) } }
+
+    /// Positions in symbol order: sums over them are the same in every process (a dictionary's
+    /// order changes from one process to the next, and floating-point sums depend on order).
+    private var sortedPositions: [Position] { positions.keys.sorted().map { positions[$0]! } }
 
     /// Books a fill: moves cash, updates the position's quantity, average cost and realised P&L.
     public mutating func apply(_ fill: Fill) {

@@ -8,19 +8,24 @@ import Market
 /// The journal: one SQLite file (WAL mode) holding every run's steps, book, orders, fills and the
 /// agents' model calls, tool calls, decisions, risk events and failures.
 ///
-/// Several processes may write to one file at once (each write waits up to ``busyTimeout`` for the
-/// lock); readers never block writers. Each step is one transaction.
+/// Several processes may write to one file at once (each write transaction is `IMMEDIATE` and
+/// waits up to ``busyTimeout`` for another process's to end); readers never block writers and
+/// see only committed steps. Each step is one transaction, with its digest and its full-text
+/// index entries.
 public final class SQLiteJournal: Journaling {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    private let faults: JournalFaults
+    private let pipeline = CommitPipeline(capacity: 32)
 
     /// How long a write waits for another process's transaction before failing.
-    public static let busyTimeout: TimeInterval = 30
+    public static let busyTimeout: TimeInterval = 60
 
     /// Opens (creating if needed) the journal at `path` and brings its schema up to date.
     public init(path: String) throws {
         self.path = path
+        self.faults = JournalFaults(environment: ProcessInfo.processInfo.environment)
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         var configuration = Configuration()
@@ -32,35 +37,107 @@ public final class SQLiteJournal: Journaling {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
+            try SQLiteJournal.migrate(pool)
         } catch let error as DatabaseError {
             throw JournalError("cannot open the journal at \(path): \(error.message ?? error.description)",
                                remedy: "check the path, or pass --journal to use another file")
         }
     }
 
-    // MARK: Writing
-
-    public func beginRun(_ manifest: RunManifest) async throws -> RunID {
-        try await pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (scenario, scenario_file, scenario_digest, desk, seed, models, code_version, first_session,
-                                  last_session, initial_cash, benchmark, options, baseline_of, status, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
-                """, arguments: [manifest.scenarioName, manifest.scenarioFile, manifest.scenarioDigest, manifest.deskName,
-                                 String(manifest.seed), try Coding.json(manifest.models), manifest.codeVersion,
-                                 manifest.firstSession.iso, manifest.lastSession.iso, manifest.initialCash, manifest.benchmark,
-                                 manifest.options.canonicalText, manifest.baselineOf?.rawValue, Coding.timestamp()])
-            return RunID(db.lastInsertedRowID)
+    /// Brings the schema up to date. Several processes may open a new file at once: the one that
+    /// loses the race finds the migrations done by the other.
+    private static func migrate(_ pool: DatabasePool) throws {
+        let migrator = Schema.migrator
+        if try pool.read(migrator.hasCompletedMigrations) { return }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            if try !pool.read(migrator.hasCompletedMigrations) { throw error }
         }
     }
 
+    // MARK: Writing
+
+    public func beginRun(_ manifest: RunManifest) async throws -> RunID {
+        let writer = WriterIdentity.current
+        return try await pool.write { db in
+            let id = try SQLiteJournal.insertRun(manifest, status: .running, startedAt: Coding.timestamp(), writer: writer, db: db)
+            try StepWriter.registerAgents(manifest.agents, run: id.rawValue, db: db)
+            return id
+        }
+    }
+
+    static func insertRun(_ manifest: RunManifest, status: RunStatus, startedAt: String, writer: WriterIdentity?, db: Database) throws -> RunID {
+        try db.execute(sql: """
+            INSERT INTO runs (scenario, scenario_file, scenario_digest, desk, seed, models, code_version, first_session,
+                              last_session, initial_cash, benchmark, options, baseline_of, status, started_at, writer_host, writer_pid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [manifest.scenarioName, manifest.scenarioFile, manifest.scenarioDigest, manifest.deskName,
+                             String(manifest.seed), try Coding.json(manifest.models), manifest.codeVersion,
+                             manifest.firstSession.iso, manifest.lastSession.iso, manifest.initialCash, manifest.benchmark,
+                             manifest.options.compactText, manifest.baselineOf?.rawValue, status.rawValue, startedAt,
+                             writer?.host, writer?.pid])
+        return RunID(db.lastInsertedRowID)
+    }
+
+    /// Queues the step for the writer and returns; the writer computes its digest and commits it
+    /// in one transaction, in order. ``finishRun(_:status:summary:reason:)`` waits for every
+    /// queued step, and reports a failed commit (as does the next `commit`).
     public func commit(_ step: StepRecord, to run: RunID) async throws {
-        try await pool.write { db in try StepWriter.write(step, run: run, db: db) }
+        try pipeline.check()
+        await pipeline.admit()
+        let stall = faults.stallInCommit == step.index
+        let pipeline = self.pipeline
+        let queued = QueuedStep(step)
+        pool.asyncWriteWithoutTransaction { db in
+            let start = ThreadCPU.seconds
+            var failure: (any Error)?
+            do {
+                // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
+                try pipeline.check()
+                let step = queued.take()
+                let digest = step.digest
+                try db.inTransaction(.immediate) {
+                    try StepWriter.write(step, run: run, digest: digest, committedAt: Coding.timestamp(), db: db)
+                    if stall { JournalFaults.stallForever() }
+                    return .commit
+                }
+            } catch {
+                failure = error
+            }
+            // The step is freed by now, on this thread: its cost is the writer's too.
+            pipeline.complete(failure, cpuSeconds: ThreadCPU.seconds - start)
+        }
+    }
+
+    /// What the writer did for replays writing through this journal: how often, and how long in
+    /// all, they waited for it (once the queue was full), and the CPU time it spent committing steps
+    /// (digests, rows, transactions) on its own thread.
+    public var writerFigures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
+        pipeline.figures
+    }
+
+    /// Waits until every queued step is committed; throws the first commit error.
+    public func flush() async throws {
+        try await pool.writeWithoutTransaction { _ in }
+        try pipeline.check()
     }
 
     public func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
-        try await pool.write { db in
+        let pipeline = self.pipeline
+        // Queued behind the steps: a run whose step failed to commit is not marked completed.
+        let failed = try await pool.write { db -> (any Error)? in
+            var status = status, reason = reason, summary = summary
+            var failure: (any Error)?
+            do { try pipeline.check() } catch {
+                // The figures counted steps that are not in the journal.
+                failure = error
+                summary = nil
+                if status == .completed || status == .stopped {
+                    status = .failed
+                    reason = "a step could not be committed: \(error)"
+                }
+            }
             try db.execute(sql: """
                 UPDATE runs SET status = ?, reason = ?, finished_at = ?, final_equity = ?, total_return = ?, max_drawdown = ?,
                                 sessions = ?, fills = ?, model_calls = ?, failures = ?
@@ -68,11 +145,15 @@ public final class SQLiteJournal: Journaling {
                 """, arguments: [status.rawValue, reason, Coding.timestamp(), summary?.finalEquity, summary?.totalReturn,
                                  summary?.maxDrawdown, summary?.sessions, summary?.fills, summary?.modelCalls, summary?.failures,
                                  run.rawValue])
+            return failure
         }
+        if let failed { throw failed }
     }
 
     public func cachedCompletion(forKey key: String) async throws -> CachedCompletion? {
-        try await pool.read { db in
+        // A call of an earlier step of this run may still be queued.
+        try await flush()
+        return try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT completion, finish_reason, parsed_output, valid, prompt_tokens, completion_tokens, cached_prompt_tokens,
                        time_to_first_token, latency, model_digest
@@ -83,63 +164,102 @@ public final class SQLiteJournal: Journaling {
                               totalSeconds: row["latency"])
             let completion = Completion(text: row["completion"], finishReason: FinishReason(rawValue: row["finish_reason"] ?? "") ?? .endOfSequence,
                                         usage: usage, modelDigest: row["model_digest"])
-            let parsed: String? = row["parsed_output"]
-            return CachedCompletion(completion: completion, parsedOutput: try parsed.map { try JSONValue(parsing: $0) }, valid: row["valid"])
+            return CachedCompletion(completion: completion, parsedOutput: try Coding.jsonValue(row["parsed_output"], column: "model_calls.parsed_output"),
+                                    valid: row["valid"])
         }
     }
 
-    // MARK: Reading
-
-    /// Runs, newest first.
-    public func runs(limit: Int = 100) throws -> [RunRow] {
-        try pool.read { db in try RunRow.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id DESC LIMIT ?", arguments: [limit]) }
+    public func checkpoint(of run: RunID) async throws -> RunCheckpoint {
+        try await pool.read { db in
+            let row = try SQLiteJournal.runRow(run, db: db, path: self.path)
+            let manifest = try JournalReader.manifest(row, db: db)
+            let digests = try Row.fetchAll(db, sql: "SELECT idx, digest FROM steps WHERE run_id = ? ORDER BY idx", arguments: [run.rawValue])
+            for (position, step) in digests.enumerated() where (step["idx"] as Int) != position {
+                throw JournalError("run \(run) has a gap in its steps: step \(position) is missing but step \(step["idx"] as Int) is there",
+                                   remedy: "the journal was edited by hand or damaged; start a new run")
+            }
+            return RunCheckpoint(run: run, manifest: manifest, status: RunStatus(rawValue: row["status"]) ?? .failed,
+                                 stepDigests: digests.map { $0["digest"] })
+        }
     }
 
-    public func run(_ id: RunID) throws -> RunRow {
-        guard let row = try pool.read({ db in try RunRow.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id.rawValue]) }) else {
-            throw JournalError("no run \(id) in \(path)", remedy: "list runs with `desk runs --journal \(path)`")
+    public func reopenRun(_ run: RunID) async throws {
+        try await flush()
+        let writer = WriterIdentity.current
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE runs SET status = 'running', reason = NULL, finished_at = NULL, resumes = resumes + 1, writer_host = ?, writer_pid = ?
+                WHERE id = ? AND status != 'completed'
+                """, arguments: [writer.host, writer.pid, run.rawValue])
+            if db.changesCount == 0 {
+                let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue])
+                throw status == nil
+                    ? JournalError("no run \(run) in \(self.path)", remedy: "list runs with `desk runs --journal \(self.path)`")
+                    : JournalError("run \(run) is completed; there is nothing to resume", remedy: "start a new run with `desk replay`")
+            }
+        }
+    }
+
+    static func runRow(_ run: RunID, db: Database, path: String) throws -> Row {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [run.rawValue]) else {
+            throw JournalError("no run \(run) in \(path)", remedy: "list runs with `desk runs --journal \(path)`")
         }
         return row
     }
+}
 
-    /// Daily equity of a run, in date order.
-    public func equity(of run: RunID) throws -> [EquityRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM equity WHERE run_id = ? ORDER BY day", arguments: [run.rawValue]).map { row in
-                EquityRecord(day: try Coding.day(row["day"]), cash: row["cash"], positionsValue: row["positions_value"],
-                             equity: row["equity"], grossExposure: row["gross_exposure"])
-            }
-        }
+/// The process writing a run: recorded so a resume can refuse to take over a run that is still being written.
+public struct WriterIdentity: Sendable, Hashable {
+    public var host: String
+    public var pid: Int32
+
+    public static var current: WriterIdentity {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        return WriterIdentity(host: host, pid: getpid())
     }
 
-    /// Fills of a run, in execution order.
-    public func fills(of run: RunID) throws -> [Fill] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM fills WHERE run_id = ? ORDER BY step, seq", arguments: [run.rawValue]).map { row in
-                Fill(orderID: OrderID(row["order_id"]), day: try Coding.day(row["day"]), symbol: row["symbol"],
-                     side: Side(rawValue: row["side"]) ?? .buy, quantity: row["quantity"], price: row["price"],
-                     referencePrice: row["reference_price"], commission: row["commission"], slippageCost: row["slippage_cost"])
-            }
-        }
+    /// Whether this process is alive on this host (always false for another host, which cannot be checked).
+    public var isAliveHere: Bool {
+        guard host == WriterIdentity.current.host else { return false }
+        if pid == getpid() { return true }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}
+
+/// Fault injection for crash tests, from the environment of the process that writes.
+///
+/// `DESK_JOURNAL_STALL_IN_COMMIT=N`: when step N's rows are written and its transaction is still
+/// open, the writer stops there until the process is killed — the worst moment for a `kill -9`.
+struct JournalFaults: Sendable {
+    var stallInCommit: Int?
+
+    init(environment: [String: String]) {
+        stallInCommit = environment["DESK_JOURNAL_STALL_IN_COMMIT"].flatMap { Int($0) }
     }
 
-    /// Orders of a run as they stand at its last committed step, by id.
-    public func orders(of run: RunID) throws -> [Order] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM orders WHERE run_id = ? ORDER BY id", arguments: [run.rawValue]).map(Coding.order)
-        }
+    static func stallForever() -> Never {
+        FileHandle.standardError.write(Data("journal: stalled inside a step's transaction (DESK_JOURNAL_STALL_IN_COMMIT)\n".utf8))
+        while true { sleep(3600) }
     }
+}
 
-    /// Number of committed steps of a run.
-    public func stepCount(of run: RunID) throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM steps WHERE run_id = ?", arguments: [run.rawValue]) ?? 0 }
+/// A step on its way to the writer, which takes it out (so it is freed where it is written).
+private final class QueuedStep: @unchecked Sendable {
+    private var step: StepRecord?
+    init(_ step: StepRecord) { self.step = step }
+    func take() -> StepRecord {
+        defer { step = nil }
+        return step!
     }
+}
 
-    /// Names of the journal's tables (for `desk doctor` and tests).
-    public func tableNames() throws -> [String] {
-        try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name")
-        }
+/// CPU time of the calling thread.
+enum ThreadCPU {
+    static var seconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }
 
@@ -149,51 +269,4 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
     public var remedy: String?
     public init(_ message: String, remedy: String? = nil) { self.message = message; self.remedy = remedy }
     public var description: String { remedy.map { "\(message) (\($0))" } ?? message }
-}
-
-/// A row of the `runs` table.
-public struct RunRow: Sendable, Hashable, FetchableRecord {
-    public var id: RunID
-    public var scenario: String
-    public var scenarioFile: String
-    public var desk: String
-    public var seed: String
-    public var codeVersion: String
-    public var firstSession: String
-    public var lastSession: String
-    public var initialCash: Double
-    public var benchmark: String
-    public var baselineOf: RunID?
-    public var status: RunStatus
-    public var reason: String?
-    public var startedAt: String
-    public var finishedAt: String?
-    public var summary: RunSummary?
-    public var models: String
-    public var options: String
-
-    public init(row: Row) throws {
-        id = RunID(row["id"])
-        scenario = row["scenario"]
-        scenarioFile = row["scenario_file"]
-        desk = row["desk"]
-        seed = row["seed"]
-        codeVersion = row["code_version"]
-        firstSession = row["first_session"]
-        lastSession = row["last_session"]
-        initialCash = row["initial_cash"]
-        benchmark = row["benchmark"]
-        baselineOf = (row["baseline_of"] as Int64?).map(RunID.init)
-        status = RunStatus(rawValue: row["status"]) ?? .failed
-        reason = row["reason"]
-        startedAt = row["started_at"]
-        finishedAt = row["finished_at"]
-        models = row["models"]
-        options = row["options"]
-        if let finalEquity = row["final_equity"] as Double? {
-            summary = RunSummary(finalEquity: finalEquity, totalReturn: row["total_return"] ?? 0, maxDrawdown: row["max_drawdown"] ?? 0,
-                                 sessions: row["sessions"] ?? 0, fills: row["fills"] ?? 0, modelCalls: row["model_calls"] ?? 0,
-                                 failures: row["failures"] ?? 0)
-        }
-    }
 }

@@ -42,10 +42,14 @@ public struct RunManifest: Sendable, Hashable, Codable {
     public var options: JSONValue
     /// Set when this run is a baseline computed for another run.
     public var baselineOf: RunID?
+    /// The desk's agents: role, stage, model and instruction digest of each.
+    public var agents: [AgentRecord]
 
     public init(scenarioName: String, scenarioFile: String, scenarioDigest: String, deskName: String, seed: UInt64,
                 models: [String: ModelDescriptor] = [:], codeVersion: String, firstSession: Day, lastSession: Day,
-                initialCash: Double, benchmark: String, options: JSONValue = .object([]), baselineOf: RunID? = nil) {
+                initialCash: Double, benchmark: String, options: JSONValue = .object([]), baselineOf: RunID? = nil,
+                agents: [AgentRecord] = []) {
+        self.agents = agents
         self.scenarioName = scenarioName
         self.scenarioFile = scenarioFile
         self.scenarioDigest = scenarioDigest

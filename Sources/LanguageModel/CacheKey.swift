@@ -13,3 +13,11 @@ extension ModelRequest {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// SHA-256 digests as lowercase hex, the form the journal stores content addresses in.
+public enum ContentDigest {
+    /// SHA-256 (hex) of `text`'s UTF-8 bytes.
+    public static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -7,8 +7,8 @@ struct DeskCommand: AsyncParsableCommand {
         commandName: "desk",
         abstract: "TradingDesk: replay historical scenarios with a desk of agents, and inspect what they did.",
         version: DeskVersion.current,
-        subcommands: [ReplayCommand.self, RunsCommand.self, ScenariosCommand.self, DataCommand.self, RolesCommand.self, ModelCommand.self,
-                      OptimizeCommand.self, BenchCommand.self],
+        subcommands: [ReplayCommand.self, RunsCommand.self, LogsCommand.self, ExportCommand.self, ImportCommand.self, ScenariosCommand.self,
+                      DataCommand.self, RolesCommand.self, ModelCommand.self, OptimizeCommand.self, BenchCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -43,14 +43,15 @@ enum DeskResolver {
     }
 
     /// The policy for `name`: a rule desk, or an agent desk whose models come from `model` (or the desk file).
-    static func policy(_ name: String, scenario: Scenario, model: String?, origin: String) async throws -> any DeskPolicy {
+    static func policy(_ name: String, scenario: Scenario, model: String?, origin: String, callTimeout: Duration? = nil) async throws -> any DeskPolicy {
         if let rule = RuleDesks.named(name, scenario: scenario) {
             if model != nil {
                 Terminal.note("note: desk \(name) is a rule desk; --model is not used")
             }
             return rule
         }
-        let definition = try definition(name, near: scenario.file, origin: origin)
+        var definition = try definition(name, near: scenario.file, origin: origin)
+        if let callTimeout { definition.callTimeout = callTimeout }
         let roster = try await ModelResolver.roster(for: definition, override: model)
         let desk = try AgentDesk(definition: definition, models: roster)
         let unknown = desk.unknownSymbols(in: scenario)

@@ -102,7 +102,7 @@ struct ReplayDataMode: ParsableArguments {
         let (scenario, data) = try loadMarket()
         let policy = try makePolicy(symbols: scenario.tradableSymbols, deskName: strategy ?? command.desk)
         let journal = try command.journalOptions.open()
-        let pace = try command.pace.map(DurationParser.parse)
+        let pace = try command.pace.map { try DurationParser.parse($0) }
         let progress = Terminal.stderrIsTTY && !command.json ? ProgressBar.reporter(scenario.name, showsModel: false) : nil
         let options = ReplayOptions(seed: command.seed, codeVersion: DeskVersion.current, pace: pace, progress: progress,
                                     recordedOptions: recordedOptions(policy: policy))

@@ -142,17 +142,37 @@ import Testing
         #expect(!run.fills.isEmpty)
     }
 
-    @Test func aBudgetBreachIsAJournalledFailureWithItsFallback() async throws {
+    @Test func anExhaustedBudgetStopsTheRunCleanlyAndAResumeWithMoreFinishesItExactly() async throws {
+        let reference = try await AgentRun.run(try AgentRun.desk(model: Answers.model()))
+        let callsPerDecision = reference.modelCalls.count / reference.decisionSteps.count
+        #expect(callsPerDecision == 4)
+
+        // Enough for one and a half decisions: the second decision's step is abandoned whole.
+        let journal = InMemoryJournal()
         let model = Answers.model()
-        let run = try await AgentRun.run(try AgentRun.desk(model: model, budget: BudgetLimits(maxCalls: 3)))
-        // Three calls fit: the analysts and the portfolio manager; the trader's call is refused and market orders go out.
-        let first = run.steps[0]
-        #expect(first.failures.map(\.kind) == ["budget_exceeded"])
-        #expect(first.failures[0].role == "execution_trader" && first.failures[0].fallback == "market_orders")
-        #expect(!run.steps[1].fills.isEmpty)
-        // From then on every call is refused; the portfolio manager's fallback keeps the book.
-        #expect(run.steps[1].failures.contains { $0.role == "portfolio_manager" && $0.kind == "budget_exceeded" && $0.fallback == "keep_book" })
-        #expect(model.requests.count == 3)
+        let desk = try AgentRun.desk(model: model)
+        let market = AgentMarket.make()
+        let limited = Orchestrator(scenario: market.0, data: market.1, policy: desk, journal: journal,
+                                   options: ReplayOptions(seed: 1, cacheMode: .reuse, budget: RunBudget(maxCalls: 6)))
+        var stopped: ReplayStopped?
+        do { _ = try await limited.run() } catch let error as ReplayStopped { stopped = error }
+        let stop = try #require(stopped)
+        #expect(stop.cause == .budget && stop.reason.contains("max_calls"))
+        #expect(model.requests.count == 6)
+        let partial = try #require(await journal.run(stop.run))
+        #expect(partial.status == .stopped && (partial.reason ?? "").contains("resumable"))
+        #expect(partial.steps.count == stop.committedSteps && partial.steps.count < reference.steps.count)
+        #expect(partial.decisionSteps.count == 1 && partial.failures.isEmpty)
+        #expect(partial.steps.map(\.digest) == reference.steps.prefix(partial.steps.count).map(\.digest))
+
+        // A resume with a larger budget reuses the calls already made and ends where an uninterrupted run ends.
+        let resumed = Orchestrator(scenario: market.0, data: market.1, policy: desk, journal: journal,
+                                   options: ReplayOptions(seed: 1, cacheMode: .reuse, budget: RunBudget(maxCalls: 1000)))
+        let outcome = try await resumed.resume(stop.run)
+        #expect(outcome.status == .completed)
+        let finished = try #require(await journal.run(stop.run))
+        #expect(finished.steps.map(\.digest) == reference.steps.map(\.digest))
+        #expect(model.requests.count == reference.modelCalls.count + 2)
     }
 
     @Test func theRiskManagerMayVetoTheMoveWithAReason() async throws {

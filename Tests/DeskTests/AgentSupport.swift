@@ -53,16 +53,16 @@ enum Answers {
 /// Runs a desk over a market with an in-memory journal and returns the stored run.
 enum AgentRun {
     static func run(_ desk: any DeskPolicy, market: (Scenario, MarketData) = AgentMarket.make(), seed: UInt64 = 1,
-                    cacheMode: CallCacheMode = .off, journal: InMemoryJournal = InMemoryJournal()) async throws -> InMemoryJournal.StoredRun {
-        let options = ReplayOptions(seed: seed, cacheMode: cacheMode)
+                    cacheMode: CallCacheMode = .off, budget: RunBudget? = nil, journal: InMemoryJournal = InMemoryJournal()) async throws -> InMemoryJournal.StoredRun {
+        let options = ReplayOptions(seed: seed, cacheMode: cacheMode, budget: budget)
         let outcome = try await Orchestrator(scenario: market.0, data: market.1, policy: desk, journal: journal, options: options).run()
         return try await journal.run(outcome.run).orThrow()
     }
 
     static func desk(_ roles: [RoleDefinition] = [BuiltInRoles.newsAnalyst, BuiltInRoles.technicalAnalyst, BuiltInRoles.portfolioManager,
                                                   BuiltInRoles.executionTrader],
-                     model: any LanguageModel, timeout: Duration = .seconds(30), budget: BudgetLimits? = nil) throws -> AgentDesk {
-        try AgentDesk(definition: DeskDefinition(name: "test", callTimeout: timeout, budget: budget, roles: roles.map { DefinedRole($0) }),
+                     model: any LanguageModel, timeout: Duration = .seconds(30)) throws -> AgentDesk {
+        try AgentDesk(definition: DeskDefinition(name: "test", callTimeout: timeout, roles: roles.map { DefinedRole($0) }),
                       models: ModelRoster(model))
     }
 }

@@ -92,4 +92,59 @@ import Testing
         let rerun = RunID(Int64(try #require(again["run"]?.numberValue)))
         #expect(try journal.fills(of: rerun) == journal.fills(of: run))
     }
+
+    @Test func aReplayFromACopiedJournalsCacheMakesNoCallAndReproducesTheRunAndBudgetsStopItResumably() async throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remote-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenario = try Self.shortScenario(in: folder)
+        let model = "openai:http://127.0.0.1:\(server.port)/v1?stream=false&response_format=off#reading"
+        func replay(_ journal: String, _ extra: [String] = []) async throws -> DeskProcess.Result {
+            try await DeskProcess.run(["replay", scenario, "--desk", "default", "--model", model, "--journal", journal, "--json"] + extra)
+        }
+        func chatRequests() -> Int { server.requests.filter { $0.path == "/v1/chat/completions" }.count }
+
+        // Journal A: the first run, every call made.
+        let a = folder.appendingPathComponent("a.sqlite").path
+        #expect(try await replay(a, ["--cache", "off"]).status == 0)
+        let made = chatRequests()
+        #expect(made >= 27)
+
+        // Journal B starts as a copy of A; a reuse run there asks the server nothing and matches A's run in every record.
+        let b = folder.appendingPathComponent("b.sqlite").path
+        let journalA = try SQLiteJournal(path: a)
+        let exported = folder.appendingPathComponent("a.jsonl").path
+        #expect(try await DeskProcess.run(["export", "1", "--journal", a, "--jsonl", exported]).status == 0)
+        #expect(try await DeskProcess.run(["import", exported, "--journal", b]).status == 0)
+        let reused = try await replay(b, ["--cache", "reuse"])
+        #expect(reused.status == 0, "\(reused.stderr)")
+        #expect(chatRequests() == made)
+        let journalB = try SQLiteJournal(path: b)
+        let original = RunID(1), copy = RunID(2)
+        #expect(try journalB.agentUsage(of: copy).cacheHits == made && journalB.agentUsage(of: copy).modelCalls == made)
+        #expect(try journalB.decisionRows(of: copy).map(\.output) == journalA.decisionRows(of: original).map(\.output))
+        #expect(try journalB.orders(of: copy) == journalA.orders(of: original))
+        #expect(try journalB.fills(of: copy) == journalA.fills(of: original))
+        #expect(try journalB.equity(of: copy) == journalA.equity(of: original))
+        #expect(try journalB.stepDigests(of: copy) == journalA.stepDigests(of: original))
+
+        // refresh asks the model again even though every call is cached.
+        #expect(try await replay(b, ["--cache", "refresh"]).status == 0)
+        #expect(chatRequests() == 2 * made)
+
+        // A budget of 5 calls stops a fresh run resumably (exit 75); a resume with a larger budget finishes it like the first run.
+        let c = folder.appendingPathComponent("c.sqlite").path
+        let limited = try await replay(c, ["--cache", "off", "--max-calls", "5"])
+        #expect(limited.status == 75, "\(limited.stderr)")
+        #expect(limited.stderr.contains("max_calls") && limited.stderr.contains("--resume 1"))
+        #expect(chatRequests() == 2 * made + 5)
+        let journalC = try SQLiteJournal(path: c)
+        #expect(try journalC.run(RunID(1)).status == .stopped)
+        let resumed = try await DeskProcess.run(["replay", "--resume", "1", "--journal", c, "--max-calls", "1000", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try journalC.fills(of: RunID(1)) == journalA.fills(of: original))
+        #expect(try journalC.stepDigests(of: RunID(1)) == journalA.stepDigests(of: original))
+    }
 }

@@ -28,14 +28,20 @@ public struct AgentDesk: DeskPolicy {
     public var name: String { definition.name }
     public var models: [String: ModelDescriptor] { services.gateway.roster.descriptors }
 
+    /// Each role as the journal's `agents` table records it: stage, model, instruction digest, tools.
+    public var agentRecords: [AgentRecord] {
+        definition.definitions.map { role in
+            AgentRecord(role: role.name, stage: role.stage.rawValue, model: models[role.name] ?? models["*"],
+                        instructionDigest: ContentDigest.sha256Hex(role.instruction), tools: role.tools)
+        }
+    }
+
     /// A desk of `definition`'s roles thinking with `models`. Throws ``DeskDefinitionError`` when
     /// the definition cannot run (no decision role, unknown tools, …).
-    public init(definition: DeskDefinition, models: ModelRoster, tools: ToolRegistry = .standard(), budget: (any ModelBudget)? = nil,
-                writer: PromptWriter = PromptWriter()) throws {
+    public init(definition: DeskDefinition, models: ModelRoster, tools: ToolRegistry = .standard(), writer: PromptWriter = PromptWriter()) throws {
         let problems = definition.problems(knownTools: Set(tools.names))
         guard problems.isEmpty else { throw DeskDefinitionError(desk: definition.name, problems: problems) }
-        let limits = definition.budget.map { CallBudget(maxCalls: $0.maxCalls, maxCompletionTokens: $0.maxCompletionTokens) }
-        let gateway = ModelGateway(roster: models, timeout: definition.callTimeout, budget: budget ?? limits)
+        let gateway = ModelGateway(roster: models, timeout: definition.callTimeout)
         self.definition = definition
         self.services = DeskServices(gateway: gateway, tools: tools, writer: writer, contextTokens: definition.contextTokens)
         self.agents = definition.roles.map { Agent(role: $0) }

@@ -22,44 +22,6 @@ public struct ModelRoster: Sendable {
     }
 }
 
-/// Per-run limits on model use. The gateway asks before every call that would reach a model
-/// (cache hits are free) and reports the usage after it. Refusing is throwing
-/// `LanguageModelError(.budgetExceeded, …)`: the call becomes a journalled `budget_exceeded`
-/// failure and the role's fallback applies.
-public protocol ModelBudget: Sendable {
-    func admit(run: RunID, role: String, request: ModelRequest) async throws
-    func charge(run: RunID, role: String, usage: Usage) async
-}
-
-/// A budget of model calls and generated tokens per run.
-public actor CallBudget: ModelBudget {
-    public let maxCalls: Int?
-    public let maxCompletionTokens: Int?
-    private var calls: [RunID: Int] = [:]
-    private var tokens: [RunID: Int] = [:]
-
-    public init(maxCalls: Int? = nil, maxCompletionTokens: Int? = nil) {
-        self.maxCalls = maxCalls
-        self.maxCompletionTokens = maxCompletionTokens
-    }
-
-    public func admit(run: RunID, role: String, request: ModelRequest) async throws {
-        if let maxCalls, calls[run, default: 0] >= maxCalls {
-            throw LanguageModelError(.budgetExceeded, "the run has used its \(maxCalls) model calls")
-        }
-        if let maxCompletionTokens, tokens[run, default: 0] >= maxCompletionTokens {
-            throw LanguageModelError(.budgetExceeded, "the run has generated its \(maxCompletionTokens) tokens")
-        }
-        calls[run, default: 0] += 1
-    }
-
-    public func charge(run: RunID, role: String, usage: Usage) async {
-        tokens[run, default: 0] += usage.completionTokens
-    }
-
-    public func used(by run: RunID) -> (calls: Int, completionTokens: Int) { (calls[run, default: 0], tokens[run, default: 0]) }
-}
-
 /// What one model call gave: its journal record and, when the model answered, the parsed output.
 public struct ModelCallOutcome: Sendable {
     public var record: ModelCallRecord
@@ -76,21 +38,19 @@ public struct ModelCallOutcome: Sendable {
 /// It builds the request (messages, sampling with the role's derived seed, the output schema for
 /// engines that constrain decoding), computes the call's content address
 /// (``ModelRequest/cacheKey(modelDigest:)``), serves it from the journal's call cache when the
-/// decision's ``CallCacheMode`` is `reuse` and the key is there, otherwise asks the budget and the
-/// model under a timeout, parses and validates the completion against the schema, and returns
-/// the ``ModelCallRecord`` for the journal (prompt, completion, parsed output, validity, usage,
-/// cache hit, wall-clock start and end). It never throws except when the task is cancelled.
+/// decision's ``CallCacheMode`` is `reuse` and the key is there, otherwise asks the run's budget
+/// (``DecisionContext/budget``) and the model under a timeout, parses and validates the
+/// completion against the schema, and returns the ``ModelCallRecord`` for the journal (prompt,
+/// completion, parsed output, validity, usage, cache hit, wall-clock start and end). It throws
+/// only when the task is cancelled or the run's budget is exhausted (``BudgetExhausted``: the
+/// replay stops before this call).
 public struct ModelGateway: Sendable {
     public var roster: ModelRoster
     /// Longest a model call may take before it is abandoned as a `timeout` failure.
     public var timeout: Duration
-    /// Per-run limits; nil for none.
-    public var budget: (any ModelBudget)?
-
-    public init(roster: ModelRoster, timeout: Duration = .seconds(120), budget: (any ModelBudget)? = nil) {
+    public init(roster: ModelRoster, timeout: Duration = .seconds(120)) {
         self.roster = roster
         self.timeout = timeout
-        self.budget = budget
     }
 
     public func call(role: String, messages: [ChatMessage], sampling: SamplingSettings, schema: OutputSchema,
@@ -108,10 +68,10 @@ public struct ModelGateway: Sendable {
             completion = cached.completion
             cacheHit = true
         } else {
+            try context.budget?.admit()
             do {
-                try await budget?.admit(run: context.run, role: role, request: request)
                 let answer = try await ModelGateway.withTimeout(timeout) { try await model.complete(request) }
-                await budget?.charge(run: context.run, role: role, usage: answer.usage)
+                context.budget?.charge(answer.usage)
                 completion = answer
             } catch {
                 if Task.isCancelled { throw CancellationError() }

@@ -2,16 +2,6 @@ import Foundation
 import LanguageModel
 import Market
 
-/// Per-run limits on a desk's model use (see ``ModelBudget``).
-public struct BudgetLimits: Sendable, Hashable {
-    public var maxCalls: Int?
-    public var maxCompletionTokens: Int?
-    public init(maxCalls: Int? = nil, maxCompletionTokens: Int? = nil) {
-        self.maxCalls = maxCalls
-        self.maxCompletionTokens = maxCompletionTokens
-    }
-}
-
 /// A desk of agents: its roles in order, the model they think with by default, and the
 /// settings of its model calls. Read from a desk file (``DeskFile``) or built in code.
 public struct DeskDefinition: Sendable {
@@ -27,12 +17,13 @@ public struct DeskDefinition: Sendable {
     public var callTimeout: Duration
     /// The context window prompts are budgeted for, at most (tokens).
     public var contextTokens: Int
-    public var budget: BudgetLimits?
+    /// Limits on a replay's model use (``RunBudget``); command-line flags override them.
+    public var budget: RunBudget?
     /// The roles in desk order; stages run in stage order, roles of a stage in this order.
     public var roles: [any DeskRole]
 
     public init(name: String, description: String = "", file: String? = nil, model: String? = nil, universe: [String]? = nil,
-                callTimeout: Duration = .seconds(120), contextTokens: Int = 2048, budget: BudgetLimits? = nil, roles: [any DeskRole]) {
+                callTimeout: Duration = .seconds(120), contextTokens: Int = 2048, budget: RunBudget? = nil, roles: [any DeskRole]) {
         self.name = name
         self.description = description
         self.file = file

@@ -50,11 +50,13 @@ public enum DeskFile {
             guard n >= 256 else { throw value.error("context_tokens \(n) is too small", remedy: "use at least 256 (the default is 2048)") }
             return n
         } ?? 2048
-        var budget: BudgetLimits?
+        var budget: RunBudget?
         if let value = try fields.optional("budget") {
             var keys = try value.mapping()
-            budget = BudgetLimits(maxCalls: try keys.optional("max_calls").map(positiveInt),
-                                  maxCompletionTokens: try keys.optional("max_completion_tokens").map(positiveInt))
+            budget = RunBudget(maxCalls: try keys.optional("max_calls").map(positiveInt),
+                               maxTokens: try keys.optional("max_tokens").map(positiveInt),
+                               maxCompletionTokens: try keys.optional("max_completion_tokens").map(positiveInt),
+                               maxWallTime: try keys.optional("max_wall_time").map(duration))
             try keys.finish()
         }
         let deskFallback = try fields.optional("fallback").map { try fallback($0, stage: .decision) }
