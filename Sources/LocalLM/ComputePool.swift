@@ -7,7 +7,8 @@ import Foundation
 /// Heavy work never runs on Swift's cooperative thread pool (one thread per core: blocking it
 /// stalls every other task in the process). The thread that drives a forward pass is the
 /// ``ComputeExecutor``'s own thread, which works as the pool's thread 0; the pool starts the
-/// other `threads - 1`. One scheduler drives a pool, so concurrent requests never add threads.
+/// other `threads - 1`. Concurrent requests of a model share its scheduler, and models share
+/// ``ComputePool/shared`` (taking turns per job), so neither adds threads.
 public final class ComputePool: @unchecked Sendable {
     let handle: OpaquePointer?
     /// Threads working on each job, the driving thread included.
