@@ -4,8 +4,10 @@ import LocalLM
 import Testing
 
 /// The engine's two ways of doing less work — reusing a cached prompt prefix and stepping
-/// concurrent requests together — must never change a token.
-@Suite struct BatchingAndPrefixCacheTests {
+/// concurrent requests together — must never change a token. The models here compute on one
+/// thread each and the tests run one at a time, so they leave the cores to the rest of the suite
+/// (the pooled products are pinned bit for bit by ``PackedKernelTests``; the oracle tests use the pool).
+@Suite(.serialized) struct BatchingAndPrefixCacheTests {
     static let system = """
         You are the risk officer of a trading desk. You read the analysts' proposals and the desk's \
         positions, and you answer with one short sentence: approve, trim or reject, and why. Never \
@@ -20,8 +22,8 @@ import Testing
 
     @Test func aPromptStartingFromACachedPrefixGetsTheTokensOfAFreshOne() async throws {
         let path = try Oracle.modelPath()
-        let warm = try await LocalModel.load(path: path)
-        let cold = try await LocalModel.load(path: path, prefixCacheBytes: 0)
+        let warm = try await LocalModel.load(path: path, threads: 1)
+        let cold = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0)
         let first = try await warm.complete(Self.request("Buy 500 shares of AAPL at 190."))
         #expect(first.usage.cachedPromptTokens == 0)
 
@@ -42,8 +44,8 @@ import Testing
 
     @Test func aPrefixThatSpansMicroBatchesIsReusedExactly() async throws {
         let path = try Oracle.modelPath()
-        let warm = try await LocalModel.load(path: path)
-        let cold = try await LocalModel.load(path: path, prefixCacheBytes: 0)
+        let warm = try await LocalModel.load(path: path, threads: 1)
+        let cold = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0)
         var base: [Int] = []
         let sentence = warm.tokenizer.encode(" Markets opened lower as investors weighed inflation figures and earnings.")
         while base.count < 600 { base += sentence }
@@ -64,9 +66,9 @@ import Testing
 
     @Test func thePrefixCacheStaysWithinItsBytesEvictingTheLeastRecentlyUsed() async throws {
         let path = try Oracle.modelPath()
-        let config = try await LocalModel.load(path: path, prefixCacheBytes: 0).config
+        let config = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0).config
         let bytesPerPosition = config.layers * 2 * config.kvHeads * config.headDim * 2  // keys and values in F16
-        let model = try await LocalModel.load(path: path, prefixCacheBytes: 100 * bytesPerPosition)
+        let model = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 100 * bytesPerPosition)
         let settings = SamplingSettings(maxTokens: 1, temperature: 0)
         let a = Array(repeating: model.tokenizer.encode(" alpha beta"), count: 30).flatMap { $0 }.prefix(60)
         let b = Array(repeating: model.tokenizer.encode(" gamma delta"), count: 30).flatMap { $0 }.prefix(60)
@@ -83,7 +85,7 @@ import Testing
 
     @Test func requestsSteppedTogetherGetTheTokensTheyGetAlone() async throws {
         let path = try Oracle.modelPath()
-        let model = try await LocalModel.load(path: path, prefixCacheBytes: 0)
+        let model = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0)
         let requests = [
             ModelRequest(messages: [.user("What is a bond?")], sampling: SamplingSettings(maxTokens: 20, temperature: 0)),
             ModelRequest(messages: [.user("Define volatility in one sentence.")], sampling: SamplingSettings(maxTokens: 14, temperature: 0)),
