@@ -68,7 +68,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Metrics, baselines, comparisons, reports.
-        .target(name: "Analytics", dependencies: ["Market", "Exchange", "Journal", "JournalRecords"]),
+        .target(name: "Analytics", dependencies: ["Market", "Exchange", "Journal", "JournalRecords", "InputFiles", "LanguageModel", "Desk"]),
         // Test doubles: in-memory journal, scripted model, fixtures.
         .target(name: "DeskTesting", dependencies: ["LanguageModel", "Desk", "JournalRecords", "Market", "Exchange"]),
         // The command line: wires the concrete journal and models into the desk.
@@ -86,7 +86,7 @@ let package = Package(
             "Journal", "JournalRecords", "Market", "Exchange", "LanguageModel", "DeskTesting", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "DeskTests", dependencies: ["Desk", "DeskTesting", "Market", "Exchange", "JournalRecords", "LanguageModel", "InputFiles"]),
-        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market"]),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "Journal", "JournalRecords", "DeskTesting", "Market", "Exchange", "Desk", "InputFiles", "LanguageModel"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "DeskTesting", "desk"], exclude: ["Fixtures"]),
         .testTarget(name: "RemoteLMTests", dependencies: ["RemoteLM", "LanguageModel", "DeskTesting"]),
         .testTarget(name: "LocalLMTests", dependencies: ["LocalLM", "CKernels", "LanguageModel", "DeskTesting"], exclude: ["Fixtures"]),

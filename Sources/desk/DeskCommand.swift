@@ -8,7 +8,8 @@ struct DeskCommand: AsyncParsableCommand {
         abstract: "TradingDesk: replay historical scenarios with a desk of agents, and inspect what they did.",
         version: DeskVersion.current,
         subcommands: [ReplayCommand.self, RunsCommand.self, LogsCommand.self, ExportCommand.self, ImportCommand.self, ScenariosCommand.self,
-                      DataCommand.self, RolesCommand.self, ModelCommand.self, OptimizeCommand.self, BenchCommand.self],
+                      DataCommand.self, RolesCommand.self, ModelCommand.self, OptimizeCommand.self, BenchCommand.self,
+                      MetricsCommand.self, CompareCommand.self, ReportCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -111,7 +111,9 @@ struct LogsCommand: AsyncParsableCommand {
 enum RunArgument {
     static func resolve(_ text: String, journal: SQLiteJournal) throws -> RunID {
         if text == "last" {
-            guard let newest = try journal.runs(limit: 1).first else {
+            // The newest run the user started: baselines replayed for `desk compare` come later but are not it.
+            let recent = try journal.runs(limit: 100)
+            guard let newest = recent.first(where: { $0.baselineOf == nil }) ?? recent.first else {
                 throw JournalError("no runs in \(journal.path)", remedy: "run `desk replay` first")
             }
             return newest.id

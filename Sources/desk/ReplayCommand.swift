@@ -42,6 +42,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Resume an unfinished run of the journal from its last committed step (scenario, desk and seed come from the run).", valueName: "run"))
     var resume: Int64?
 
+    @Flag(help: "Also replay the run's baselines now (else `desk compare` and `desk report` replay them when first needed).")
+    var baselines = false
+
     @OptionGroup var journalOptions: JournalOptions
 
     @OptionGroup(title: "Model calls: cache, budgets and timeouts") var modelRun: ModelRunOptions
@@ -97,6 +100,7 @@ struct ReplayCommand: AsyncParsableCommand {
                                         agents: isAgentDesk ? try journal.agentUsage(of: outcome.run) : nil,
                                         models: policy.models)
             print(try dataMode.render(summary, journal: journal, json: json))
+            if baselines { try await ReplayBaselines.compute(for: outcome, scenario: scenario, data: data, journal: journal) }
         }
     }
 }
