@@ -11,9 +11,10 @@ public struct Generation: Sendable, Hashable {
 
 /// A GGUF model running in this process: the desk's default ``LanguageModel``.
 ///
-/// Requests are serialised on one engine (this actor): each runs to completion on its own KV
-/// cache before the next starts, so concurrent callers never interleave on one cache. The
-/// calling task's cancellation is checked between tokens. A request's `schema` is not yet
+/// Concurrent requests each get their own KV cache and are stepped together by one scheduler
+/// (batched decode; a request's tokens are the same as when it runs alone), on one shared pool
+/// of compute threads. Prompts that share a prefix with a recent one (an agent's system prompt)
+/// start from its cached keys and values. The calling task's cancellation is checked between tokens. A request's `schema` is not yet
 /// enforced while decoding (the caller validates the output); ``TokenConstraint`` is the hook
 /// for constrained decoding.
 public actor LocalModel: LanguageModel {
@@ -26,13 +27,19 @@ public actor LocalModel: LanguageModel {
     public nonisolated let chatTemplateProblem: String?
     public nonisolated let config: TransformerConfig
     public nonisolated let file: GGUFFile
-    private let transformer: Transformer
+    /// The compute threads every request of this model shares.
+    public nonisolated let pool: ComputePool
+    private let engine: BatchScheduler
 
     /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
-    /// `numerics` chooses which llama.cpp build's arithmetic to reproduce.
-    public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2) throws {
+    /// `numerics` chooses which llama.cpp build's arithmetic to reproduce; `threads` how many
+    /// threads share its matrix work (default: the process's ``ComputePool/shared`` pool);
+    /// `prefixCacheBytes` how much memory keeps the keys and values of recent prompts (0: none).
+    public init(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2,
+                threads: Int? = nil, prefixCacheBytes: Int = LocalModel.defaultPrefixCacheBytes) throws {
         let file = try GGUFFile(path: path)
-        let transformer = try Transformer(file: file, numerics: numerics)
+        let pool = threads.map { ComputePool(threads: $0) } ?? ComputePool.shared
+        let transformer = try Transformer(file: file, numerics: numerics, pool: pool)
         let tokenizer = try Tokenizer(file: file)
         var template = chatFormat
         var problem: String?
@@ -44,7 +51,8 @@ public actor LocalModel: LanguageModel {
             }
         }
         self.file = file
-        self.transformer = transformer
+        self.pool = pool
+        self.engine = BatchScheduler(transformer: transformer, prefixCacheBytes: prefixCacheBytes)
         self.tokenizer = tokenizer
         self.config = transformer.config
         self.chatTemplate = template
@@ -52,6 +60,21 @@ public actor LocalModel: LanguageModel {
         let digest = try ModelDigest.sha256(ofFileAt: path)
         let displayName = name ?? file["general.name"]?.stringValue ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         descriptor = ModelDescriptor(name: displayName, digest: digest, contextLength: transformer.config.contextLength)
+    }
+
+    /// Loads the model on a thread of its own: mapping, repacking and checking a file takes seconds,
+    /// which must not block a thread of Swift's cooperative pool (there is one per core).
+    public static func load(path: String, chatFormat: ChatTemplate? = nil, name: String? = nil, numerics: KernelNumerics = .llamaCppAVX2,
+                            threads: Int? = nil, prefixCacheBytes: Int = LocalModel.defaultPrefixCacheBytes) async throws -> LocalModel {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result {
+                    try LocalModel(path: path, chatFormat: chatFormat, name: name, numerics: numerics, threads: threads, prefixCacheBytes: prefixCacheBytes)
+                })
+            }
+            thread.name = "LocalLM loader"
+            thread.start()
+        }
     }
 
     /// The conversation as the prompt text the model sees.
@@ -65,7 +88,7 @@ public actor LocalModel: LanguageModel {
     public func complete(_ request: ModelRequest) async throws -> Completion {
         let text = try prompt(for: request.messages)
         let promptTokens = tokenizer.encode(text, parseSpecial: true, addSpecial: true)
-        let result = try generate(promptTokens: promptTokens, sampling: request.sampling)
+        let result = try await generate(promptTokens: promptTokens, sampling: request.sampling)
         if result.finishReason == .cancelled {
             throw LanguageModelError(.cancelled, "the request was cancelled after \(result.tokenIDs.count) tokens")
         }
@@ -76,14 +99,14 @@ public actor LocalModel: LanguageModel {
     /// Generates from prompt token ids. `onText` receives each new piece of text as it is decoded.
     /// Returns with `.cancelled` when the calling task is cancelled.
     public func generate(promptTokens: [Int], sampling: SamplingSettings, constraint: (any TokenConstraint)? = nil,
-                         onText: (@Sendable (String) -> Void)? = nil) throws -> Generation {
+                         onText: (@Sendable (String) -> Void)? = nil) async throws -> Generation {
         let started = ContinuousClock.now
         guard !promptTokens.isEmpty else { throw LanguageModelError(.invalidOutput, "the prompt is empty") }
         let maxTokens = max(0, sampling.maxTokens)
         guard promptTokens.count < config.contextLength else {
             throw LanguageModelError(.contextOverflow, "the prompt has \(promptTokens.count) tokens; the model's context holds \(config.contextLength)")
         }
-        var cache = transformer.makeCache(capacity: promptTokens.count + maxTokens)
+        let (cache, reused) = await engine.begin(prompt: promptTokens, capacity: promptTokens.count + maxTokens)
         var sampler = Sampler(settings: sampling)
         sampler.observe(promptTokens)
         var constraint = constraint
@@ -96,7 +119,7 @@ public actor LocalModel: LanguageModel {
         var stopAt: Int?
 
         if Task.isCancelled { finish = .cancelled }
-        var logits = finish == .cancelled ? [] : transformer.prefill(promptTokens, cache: &cache)
+        var logits = finish == .cancelled ? [] : await engine.prefill(promptTokens, cache: cache)
         while finish != .cancelled, generated.count < maxTokens {
             var mask = constraint?.allowedTokens(vocabularySize: logits.count)
             if sampling.ignoreEndOfSequence {
@@ -126,24 +149,30 @@ public actor LocalModel: LanguageModel {
             if constraint?.isComplete == true { finish = .endOfSequence; break }
             if generated.count >= maxTokens || cache.count >= cache.capacity { finish = .maxTokens; break }
             if Task.isCancelled { finish = .cancelled; break }
-            logits = transformer.forward([token], cache: &cache)
+            logits = await engine.decode(token, cache: cache)
         }
+        await engine.end()
         if let stopAt { bytes.removeLast(bytes.count - stopAt) }
         if let onText, emitted < bytes.count { onText(String(decoding: bytes[emitted...], as: UTF8.self)) }
         let total = ContinuousClock.now - started
-        let usage = Usage(promptTokens: promptTokens.count, completionTokens: generated.count, cachedPromptTokens: 0,
+        let usage = Usage(promptTokens: promptTokens.count, completionTokens: generated.count, cachedPromptTokens: reused,
                           timeToFirstToken: (firstTokenAt ?? total).seconds, totalSeconds: total.seconds)
         return Generation(tokenIDs: generated, text: String(decoding: bytes, as: UTF8.self), finishReason: finish, usage: usage)
     }
 
     /// The logits after `tokens` (for comparisons with other engines).
-    public func logits(after tokens: [Int]) throws -> [Float] {
+    public func logits(after tokens: [Int]) async throws -> [Float] {
         guard !tokens.isEmpty, tokens.count <= config.contextLength else {
             throw LanguageModelError(.contextOverflow, "logits need 1 to \(config.contextLength) tokens, got \(tokens.count)")
         }
-        var cache = transformer.makeCache(capacity: tokens.count)
-        return transformer.prefill(tokens, cache: &cache)
+        return await engine.logits(after: tokens)
     }
+
+    /// Memory the prefix cache may use by default: about 2,800 positions of the 135M model.
+    public static let defaultPrefixCacheBytes = 64 << 20
+
+    /// Steps, batch sizes and prefix-cache use so far.
+    public func statistics() async -> EngineStatistics { await engine.currentStatistics() }
 
     /// Sends the complete UTF-8 text after `from`, keeping back a tail that could begin a stop sequence.
     private nonisolated func stream(_ bytes: [UInt8], from: Int, holdBack stops: [String], to onText: (String) -> Void) -> Int {
