@@ -5,6 +5,7 @@ Run through Benchmarks/llm/run.sh, which builds the release binary, pulls the mo
 llama-cpp-python into Benchmarks/.cache/llm-venv. Prints prefill and decode tokens/s of each.
 """
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -29,7 +30,7 @@ def prompt_text(desk, model, target_tokens):
 def run_desk(desk, model, text, decode_tokens):
     out = subprocess.run([desk, "model", "generate", "--model", model, "--raw", "--temperature", "0",
                           "--max-tokens", str(decode_tokens), "--ignore-eos", "--timings", text],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env={**os.environ, "TRADINGDESK_THREADS": "1"})
     m = re.search(r"prompt (\d+) tokens in ([\d.]+) s \(([\d.]+) tok/s\); generated (\d+) tokens \(([\d.]+) tok/s\)", out.stderr)
     if not m:
         sys.exit(f"unexpected output from desk: {out.stderr}")

@@ -32,6 +32,9 @@ _Static_assert(sizeof(block_q8_K) == 292, "q8_K layout");
 float ck_f16_to_f32(uint16_t h);
 #define F16(h) ck_f16_to_f32(h)
 
+/// Lane accumulators of llama.cpp's attention value sums for this batch kind and build.
+int ck_attention_lanes(int batched, int profile);
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define CK_X86 1
 int ck_use_avx2(void);
@@ -54,7 +57,6 @@ double ck_softmax_avx2(float *x, int64_t n, int profile);
 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, int profile, float *acc, float *out);
-int ck_attention_lanes(int batched, int profile);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y);
 #else
 #define CK_X86 0

@@ -121,38 +121,94 @@ static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int b
     return sum;
 }
 
-void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
-                  int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
-                  int batched, int profile, float *scores, float *out) {
-    const int64_t group = n_head / n_kv_head;
+// One head of one query row. `scores` holds n_past + 16 floats, `acc` lanes * head_dim floats.
+static void attention_head(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
+                           int64_t kvh, int64_t head_dim, int64_t kv_stride, float scale, int batched, int profile,
+                           float *scores, float *acc, float *o) {
     const int64_t n_pad = (n_past + 15) / 16 * 16;  // a multiple of both vector widths
     uint16_t qh[1024];
     uint16_t *q16 = head_dim <= 1024 ? qh : malloc((size_t)head_dim * 2);
     const int lanes = ck_attention_lanes(batched, profile);
+    ck_f32_to_f16_row(q, q16, head_dim);
+    for (int64_t j = 0; j < n_past; j++) {
+        scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16, batched, profile) * scale;
+    }
+    // Masked positions up to a multiple of sixteen, as in a padded cache row: they weigh exactly zero.
+    for (int64_t j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
+    softmax_profiled(scores, n_pad, profile);
+    for (int64_t j = 0; j < n_past; j++) scores[j] = ck_f16_to_f32(ck_f32_to_f16(scores[j]));
+    if (q16 != qh) free(q16);
+#if CK_X86
+    if (ck_use_avx2()) {
+        ck_weighted_values_avx2(n_past, scores, v_cache + kvh * head_dim, kv_stride, head_dim, lanes, profile, acc, o);
+        return;
+    }
+#endif
+    (void)acc;
+    (void)lanes;
+    memset(o, 0, (size_t)head_dim * sizeof(float));
+    for (int64_t j = 0; j < n_past; j++) {
+        const uint16_t *v = v_cache + j * kv_stride + kvh * head_dim;
+        for (int64_t d = 0; d < head_dim; d++) o[d] += scores[j] * ck_f16_to_f32(v[d]);
+    }
+}
+
+void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
+                  int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
+                  int batched, int profile, float *scores, float *out) {
+    const int64_t group = n_head / n_kv_head;
+    const int lanes = ck_attention_lanes(batched, profile);
     float *acc = malloc((size_t)(lanes * head_dim) * sizeof(float));
     for (int64_t h = 0; h < n_head; h++) {
-        const int64_t kvh = h / group;
-        ck_f32_to_f16_row(q + h * head_dim, q16, head_dim);
-        for (int64_t j = 0; j < n_past; j++) {
-            scores[j] = dot_f16_pair(head_dim, k_cache + j * kv_stride + kvh * head_dim, q16, batched, profile) * scale;
-        }
-        // Masked positions up to a multiple of sixteen, as in a padded cache row: they weigh exactly zero.
-        for (int64_t j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
-        softmax_profiled(scores, n_pad, profile);
-        for (int64_t j = 0; j < n_past; j++) scores[j] = ck_f16_to_f32(ck_f32_to_f16(scores[j]));
-        float *o = out + h * head_dim;
-#if CK_X86
-        if (ck_use_avx2()) {
-            ck_weighted_values_avx2(n_past, scores, v_cache + kvh * head_dim, kv_stride, head_dim, lanes, profile, acc, o);
-            continue;
-        }
-#endif
-        memset(o, 0, (size_t)head_dim * sizeof(float));
-        for (int64_t j = 0; j < n_past; j++) {
-            const uint16_t *v = v_cache + j * kv_stride + kvh * head_dim;
-            for (int64_t d = 0; d < head_dim; d++) o[d] += scores[j] * ck_f16_to_f32(v[d]);
-        }
+        attention_head(q + h * head_dim, k_cache, v_cache, n_past, h / group, head_dim, kv_stride, scale, batched, profile,
+                       scores, acc, out + h * head_dim);
     }
     free(acc);
-    if (q16 != qh) free(q16);
+}
+
+typedef struct {
+    const ck_attention_query *queries;
+    int64_t n_head, n_kv_head, head_dim, kv_stride;
+    float scale;
+    int profile;
+    size_t scratch_floats;
+    float *scratch;  // per thread: scores, then the lane accumulators
+} attention_job;
+
+static void attention_body(void *ctx, int64_t item, int ith) {
+    const attention_job *job = ctx;
+    const ck_attention_query *qr = &job->queries[item / job->n_head];
+    const int64_t h = item % job->n_head;
+    float *scores = job->scratch + (size_t)ith * job->scratch_floats;
+    const int64_t max_past_pad = (int64_t)job->scratch_floats - 64 * job->head_dim;
+    float *acc = scores + max_past_pad;
+    attention_head(qr->q + h * job->head_dim, qr->k_cache, qr->v_cache, qr->n_past, h / (job->n_head / job->n_kv_head),
+                   job->head_dim, job->kv_stride, job->scale, qr->batched, job->profile, scores, acc, qr->out + h * job->head_dim);
+}
+
+void ck_attention_pooled(ck_pool *pool, const ck_attention_query *queries, int64_t n_queries, int64_t n_head,
+                         int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale, int profile) {
+    if (n_queries <= 0) return;
+    int64_t max_past = 0;
+    for (int64_t i = 0; i < n_queries; i++) if (queries[i].n_past > max_past) max_past = queries[i].n_past;
+    attention_job job = {queries, n_head, n_kv_head, head_dim, kv_stride, scale, profile, 0, NULL};
+    job.scratch_floats = (size_t)((max_past + 16 + 15) / 16 * 16 + 64 * head_dim);
+    const int threads = ck_pool_threads(pool);
+    job.scratch = malloc(job.scratch_floats * (size_t)threads * sizeof(float));
+    ck_pool_for(pool, n_queries * n_head, attention_body, &job);
+    free(job.scratch);
+}
+
+typedef struct { float *gate; const float *up; int64_t n, stride; int profile; } swiglu_job;
+
+static void swiglu_body(void *ctx, int64_t item, int ith) {
+    (void)ith;
+    const swiglu_job *job = ctx;
+    ck_swiglu_profiled(job->gate + item * job->stride, job->up + item * job->stride, job->n, job->profile);
+}
+
+void ck_swiglu_pooled(ck_pool *pool, float *gate, const float *up, int64_t rows, int64_t n, int64_t stride, int profile) {
+    swiglu_job job = {gate, up, n, stride, profile};
+    if (rows < 4) { for (int64_t r = 0; r < rows; r++) swiglu_body(&job, r, 0); return; }
+    ck_pool_for(pool, rows, swiglu_body, &job);
 }

@@ -265,6 +265,16 @@ public struct GGUFFile: Sendable {
     /// The mapped bytes of a tensor (valid while this file value, or a copy of it, lives).
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawPointer { mapping.base + tensor.fileOffset }
 
+    /// Lets the kernel drop the tensor's mapped pages from this process's memory (they are read
+    /// again from the page cache if touched): for tensors the engine has copied into a packed layout.
+    func releasePages(of tensor: GGUFTensorInfo) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (tensor.fileOffset + page - 1) / page * page
+        let end = (tensor.fileOffset + tensor.byteCount) / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: mapping.base + start), end - start, MADV_DONTNEED)
+    }
+
     /// The tensor's values as floats (dequantised). For small tensors and tests.
     public func floats(of tensor: GGUFTensorInfo) throws -> [Float] {
         guard tensor.type.isComputable else {

@@ -93,9 +93,9 @@ struct LayerWeights {
 
 /// The key/value cache of one sequence: F16 keys and values for every layer and position.
 ///
-/// Non-copyable: each sequence owns its cache outright (no copy-on-write of megabytes per token),
-/// so several sequences can be kept — and, later, batched — side by side.
-public struct KVCache: ~Copyable, @unchecked Sendable {
+/// A reference type with owned storage (no copy-on-write of megabytes per token); each sequence
+/// of a batch has its own. Pages are touched only as positions are filled.
+public final class KVCache: @unchecked Sendable {
     public let capacity: Int
     let stride: Int
     let layers: Int
@@ -110,9 +110,7 @@ public struct KVCache: ~Copyable, @unchecked Sendable {
         layers = config.layers
         let size = max(1, config.layers * capacity * stride)
         keys = .allocate(capacity: size)
-        keys.initialize(repeating: 0, count: size)
         values = .allocate(capacity: size)
-        values.initialize(repeating: 0, count: size)
     }
 
     deinit {
@@ -124,11 +122,38 @@ public struct KVCache: ~Copyable, @unchecked Sendable {
     func keys(_ layer: Int) -> UnsafeMutablePointer<UInt16> { keys + layer * capacity * stride }
     func values(_ layer: Int) -> UnsafeMutablePointer<UInt16> { values + layer * capacity * stride }
 
+    /// Bytes of keys and values held per position.
+    var bytesPerPosition: Int { 2 * layers * stride * MemoryLayout<UInt16>.size }
+
     /// Forgets every position after the first `length` (to reuse a shared prefix).
-    public mutating func truncate(to length: Int) { count = min(count, max(0, length)) }
+    public func truncate(to length: Int) { count = min(count, max(0, length)) }
+
+    /// Copies the first `length` positions of `other` (a cache of the same model) into this one.
+    func copyPrefix(of other: KVCache, length: Int) {
+        precondition(length <= other.count && length <= capacity && other.stride == stride && other.layers == layers)
+        for l in 0..<layers {
+            keys(l).update(from: other.keys(l), count: length * stride)
+            values(l).update(from: other.values(l), count: length * stride)
+        }
+        count = length
+    }
 }
 
-/// The llama-family forward pass over memory-mapped weights. Not thread-safe: one owner at a time.
+/// One token of a forward step: which sequence's cache it extends, at which position, and how.
+struct BatchRow: Sendable {
+    var token: Int
+    var position: Int
+    /// Index of the sequence's cache in the step's `caches`.
+    var sequence: Int
+    /// True when llama.cpp would evaluate this token as part of a multi-token batch of its own
+    /// sequence (its attention sums in that order); see ``Transformer/attentionBatched(position:promptLength:)``.
+    var batchedAttention: Bool
+    /// True when the step should return this token's logits.
+    var wantsLogits: Bool
+}
+
+/// The llama-family forward pass over memory-mapped (and, for the hot types, repacked) weights.
+/// Not thread-safe: one owner (the batch scheduler) drives it at a time.
 final class Transformer {
     let file: GGUFFile
     let config: TransformerConfig
@@ -138,10 +163,14 @@ final class Transformer {
     let ropeFactors: UnsafePointer<Float>?
     let layers: [LayerWeights]
     let numerics: KernelNumerics
+    let pool: ComputePool?
+    private let packedBuffers: [UnsafeMutableRawPointer]
 
-    init(file: GGUFFile, numerics: KernelNumerics = .llamaCppAVX2) throws {
+    init(file: GGUFFile, numerics: KernelNumerics = .llamaCppAVX2, pool: ComputePool? = nil) throws {
         self.file = file
         self.numerics = numerics
+        self.pool = pool
+        var packedBuffers: [UnsafeMutableRawPointer] = []
         var config = try TransformerConfig(file: file)
 
         func tensor(_ name: String) throws -> GGUFTensorInfo {
@@ -150,7 +179,7 @@ final class Transformer {
             }
             return t
         }
-        func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        func matrix(_ name: String, rows: Int, cols: Int, pack: Bool = true) throws -> WeightMatrix {
             let t = try tensor(name)
             guard t.type.isComputable else {
                 throw GGUFError(.unsupportedType, file: file.path, "tensor \(name) has type \(t.type.name), which this engine cannot compute with (supported: \(GGMLType.computable.joined(separator: ", "))); use a file quantised with one of those")
@@ -158,7 +187,17 @@ final class Transformer {
             guard t.dimensions.count <= 2, t.rowLength == cols, t.rows == rows else {
                 throw GGUFError(.invalid, file: file.path, "tensor \(name) has shape \(t.dimensions), expected [\(cols), \(rows)]")
             }
-            return WeightMatrix(name: name, type: t.type, rows: rows, cols: cols, data: file.data(of: t))
+            var packed: UnsafeRawPointer?
+            let code = Int32(t.type.code)
+            let bytes = ck_packed_bytes(code, Int64(rows), Int64(cols))
+            if pack, bytes > 0 {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                ck_repack(code, file.data(of: t), cols / t.type.blockElements * t.type.blockBytes, Int64(rows), Int64(cols), buffer)
+                packedBuffers.append(buffer)
+                packed = UnsafeRawPointer(buffer)
+                file.releasePages(of: t)
+            }
+            return WeightMatrix(name: name, type: t.type, rows: rows, cols: cols, data: file.data(of: t), packed: packed)
         }
         func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
             let t = try tensor(name)
@@ -177,8 +216,9 @@ final class Transformer {
         }
         config.vocabularySize = vocab.rows
         self.config = config
-        embedding = try matrix("token_embd.weight", rows: vocab.rows, cols: config.width)
-        output = file.tensor(named: "output.weight") != nil ? try matrix("output.weight", rows: vocab.rows, cols: config.width) : embedding
+        let tied = file.tensor(named: "output.weight") == nil
+        embedding = try matrix("token_embd.weight", rows: vocab.rows, cols: config.width, pack: tied)
+        output = tied ? embedding : try matrix("output.weight", rows: vocab.rows, cols: config.width)
         outputNorm = try vector("output_norm.weight", count: config.width)
         ropeFactors = try optionalVector("rope_freqs.weight", count: config.ropeDimensions / 2)
 
@@ -201,90 +241,97 @@ final class Transformer {
                 down: try matrix(p + "ffn_down.weight", rows: config.width, cols: config.feedForward)
             )
         }
+        self.packedBuffers = packedBuffers
     }
+
+    deinit { packedBuffers.forEach { $0.deallocate() } }
 
     /// Tokens evaluated together at most (llama.cpp's default micro-batch, whose summation order the
     /// kernels follow: a one-token remainder is evaluated as a single token there too).
     static let microBatch = 512
 
-    /// Runs a prompt in micro-batches and returns the logits after its last token.
-    func prefill(_ tokens: [Int], cache: inout KVCache) -> [Float] {
-        var logits: [Float] = []
-        var start = 0
-        while start < tokens.count {
-            let end = min(tokens.count, start + Transformer.microBatch)
-            logits = forward(Array(tokens[start..<end]), cache: &cache)
-            start = end
-        }
-        return logits
+    /// Whether the prompt token at `position` of a prompt of `promptLength` tokens is evaluated in a
+    /// multi-token micro-batch when the whole prompt is run from position 0 (as llama.cpp runs it).
+    /// A prompt's tokens keep that arithmetic however the engine actually groups them (prefix cache
+    /// hits, batches shared with other sequences), so their results never depend on the grouping.
+    static func attentionBatched(position: Int, promptLength: Int) -> Bool {
+        let start = position / microBatch * microBatch
+        return min(microBatch, promptLength - start) > 1
     }
 
     func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(config: config, capacity: min(capacity ?? config.contextLength, config.contextLength))
     }
 
-    /// Runs `tokens` at the cache's next positions, appends their keys and values, and returns the
-    /// logits of the last token (`vocabularySize` floats).
-    func forward(_ tokens: [Int], cache: inout KVCache) -> [Float] {
-        let n = tokens.count
-        precondition(n > 0 && cache.count + n <= cache.capacity, "the KV cache is full")
+    /// One step over tokens of any number of sequences: every row's key and value go into its
+    /// sequence's cache at its position, matrix products run over all rows at once (on the compute
+    /// pool), attention per row over its own cache. Returns the logits of the rows that want them,
+    /// in row order. A row's results do not depend on the other rows.
+    func forward(_ rows: [BatchRow], caches: [KVCache]) -> [[Float]] {
+        let n = rows.count
+        guard n > 0 else { return [] }
+        for row in rows {
+            precondition(row.position < caches[row.sequence].capacity, "the KV cache is full")
+        }
         let c = config
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
-        let start = cache.count
-
+        let handle = pool?.handle
         let x = Buffer(n * c.width), h = Buffer(n * c.width)
         let q = Buffer(n * qDim), k = Buffer(n * kvDim), v = Buffer(n * kvDim), attn = Buffer(n * qDim)
         let gate = Buffer(n * c.feedForward), up = Buffer(n * c.feedForward)
-        let scores = Buffer(start + n + 16)
-        defer { [x, h, q, k, v, attn, gate, up, scores].forEach { $0.free() } }
+        defer { [x, h, q, k, v, attn, gate, up].forEach { $0.free() } }
 
-        for (i, token) in tokens.enumerated() {
-            let id = min(max(token, 0), embedding.rows - 1)
+        for (i, row) in rows.enumerated() {
+            let id = min(max(row.token, 0), embedding.rows - 1)
             Kernels.dequantize(type: embedding.type, row: embedding.row(id), into: x.p + i * c.width, count: c.width)
         }
         let scale = 1 / Float(c.headDim).squareRoot()
+        let neox: Int32 = c.ropeLayout == .neox ? 1 : 0
+        var queries = [ck_attention_query](repeating: ck_attention_query(), count: n)
         for (l, w) in layers.enumerated() {
             for i in 0..<n { ck_rmsnorm(x.p + i * c.width, w.attentionNorm, h.p + i * c.width, Int64(c.width), c.normEpsilon) }
-            Kernels.matmul(w.q, h.p, batch: n, into: q.p)
-            Kernels.matmul(w.k, h.p, batch: n, into: k.p)
-            Kernels.matmul(w.v, h.p, batch: n, into: v.p)
-            for i in 0..<n {
+            Kernels.matmul([(w.q, q.p), (w.k, k.p), (w.v, v.p)], h.p, batch: n, pool: handle)
+            for (i, row) in rows.enumerated() {
                 if let b = w.qBias { ck_add(q.p + i * qDim, b, Int64(qDim)) }
                 if let b = w.kBias { ck_add(k.p + i * kvDim, b, Int64(kvDim)) }
                 if let b = w.vBias { ck_add(v.p + i * kvDim, b, Int64(kvDim)) }
-                let pos = Int64(start + i)
-                let neox: Int32 = c.ropeLayout == .neox ? 1 : 0
+                let pos = Int64(row.position)
                 ck_rope(q.p + i * qDim, Int64(c.heads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
                 ck_rope(k.p + i * kvDim, Int64(c.kvHeads), Int64(c.headDim), Int64(c.ropeDimensions), pos, c.ropeBase, c.ropeScale, neox, ropeFactors)
+                let cache = caches[row.sequence]
+                ck_f32_to_f16_row(k.p + i * kvDim, cache.keys(l) + row.position * cache.stride, Int64(kvDim))
+                ck_f32_to_f16_row(v.p + i * kvDim, cache.values(l) + row.position * cache.stride, Int64(kvDim))
             }
-            let kc = cache.keys(l), vc = cache.values(l)
-            ck_f32_to_f16_row(k.p, kc + start * cache.stride, Int64(n * kvDim))
-            ck_f32_to_f16_row(v.p, vc + start * cache.stride, Int64(n * kvDim))
-            for i in 0..<n {
-                ck_attention(q.p + i * qDim, kc, vc, Int64(start + i + 1),
-                             Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(cache.stride), scale,
-                             n > 1 ? 1 : 0, numerics.profile, scores.p, attn.p + i * qDim)
+            for (i, row) in rows.enumerated() {
+                let cache = caches[row.sequence]
+                queries[i] = ck_attention_query(q: q.p + i * qDim, k_cache: cache.keys(l), v_cache: cache.values(l),
+                                                n_past: Int64(row.position + 1), batched: row.batchedAttention ? 1 : 0, out: attn.p + i * qDim)
             }
-            Kernels.matmul(w.o, attn.p, batch: n, into: h.p)
-            for i in 0..<n {
-                if let b = w.oBias { ck_add(h.p + i * c.width, b, Int64(c.width)) }
-            }
+            ck_attention_pooled(handle, queries, Int64(n), Int64(c.heads), Int64(c.kvHeads), Int64(c.headDim), Int64(kvDim), scale, numerics.profile)
+            Kernels.matmul([(w.o, h.p)], attn.p, batch: n, pool: handle)
+            if let b = w.oBias { for i in 0..<n { ck_add(h.p + i * c.width, b, Int64(c.width)) } }
             ck_add(x.p, h.p, Int64(n * c.width))
 
             for i in 0..<n { ck_rmsnorm(x.p + i * c.width, w.ffnNorm, h.p + i * c.width, Int64(c.width), c.normEpsilon) }
-            Kernels.matmul(w.gate, h.p, batch: n, into: gate.p)
-            Kernels.matmul(w.up, h.p, batch: n, into: up.p)
-            for i in 0..<n { ck_swiglu_profiled(gate.p + i * c.feedForward, up.p + i * c.feedForward, Int64(c.feedForward), numerics.profile) }
-            Kernels.matmul(w.down, gate.p, batch: n, into: h.p)
+            Kernels.matmul([(w.gate, gate.p), (w.up, up.p)], h.p, batch: n, pool: handle)
+            ck_swiglu_pooled(handle, gate.p, up.p, Int64(n), Int64(c.feedForward), Int64(c.feedForward), numerics.profile)
+            Kernels.matmul([(w.down, h.p)], gate.p, batch: n, pool: handle)
             ck_add(x.p, h.p, Int64(n * c.width))
         }
-        cache.count = start + n
+        for row in rows {
+            let cache = caches[row.sequence]
+            cache.count = max(cache.count, row.position + 1)
+        }
 
-        let last = x.p + (n - 1) * c.width
-        ck_rmsnorm(last, outputNorm, h.p, Int64(c.width), c.normEpsilon)
-        var logits = [Float](repeating: 0, count: output.rows)
-        logits.withUnsafeMutableBufferPointer { Kernels.matmul(output, h.p, batch: 1, into: $0.baseAddress!) }
-        return logits
+        let wanted = rows.indices.filter { rows[$0].wantsLogits }
+        guard !wanted.isEmpty else { return [] }
+        for (j, i) in wanted.enumerated() {
+            ck_rmsnorm(x.p + i * c.width, outputNorm, h.p + j * c.width, Int64(c.width), c.normEpsilon)
+        }
+        let logits = Buffer(wanted.count * output.rows)
+        defer { logits.free() }
+        Kernels.matmul([(output, logits.p)], h.p, batch: wanted.count, pool: handle)
+        return (0..<wanted.count).map { j in Array(UnsafeBufferPointer(start: logits.p + j * output.rows, count: output.rows)) }
     }
 }
 

@@ -115,6 +115,71 @@ void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cac
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
                   int batched, int profile, float *scores, float *out);
 
+// MARK: The compute pool and pooled products
+
+/// A fixed set of threads sharing the items of one job at a time (the caller works as thread 0).
+typedef struct ck_pool ck_pool;
+/// Cores this process may run on (its CPU affinity), at least 1.
+int ck_available_cores(void);
+/// Starts a pool of `n_threads` threads in all (the caller plus `n_threads - 1` workers).
+ck_pool *ck_pool_create(int n_threads);
+void ck_pool_destroy(ck_pool *pool);
+int ck_pool_threads(const ck_pool *pool);
+/// Work on item `item` as thread `ith` (0 ..< threads).
+typedef void (*ck_pool_body)(void *ctx, int64_t item, int ith);
+/// Runs `body` on items 0 ..< `n_items`, claimed one at a time by whichever thread is free, and
+/// returns when all are done. One job at a time per pool (callers from several threads queue).
+/// A NULL pool runs the items on the calling thread.
+void ck_pool_for(ck_pool *pool, int64_t n_items, ck_pool_body body, void *ctx);
+
+/// One weight matrix of a pooled product: `rows` rows of `cols` elements of `type`, either as
+/// stored (`w`, `row_stride` bytes apart) or repacked (`packed`, from `ck_repack`; then `w` may be
+/// NULL). Output row b of the activations goes to `y + b * y_stride`.
+typedef struct {
+    int type;
+    const void *w;
+    size_t row_stride;
+    const void *packed;
+    int64_t rows, cols;
+    float *y;
+    int64_t y_stride;
+} ck_matmul_desc;
+
+/// Several matrices applied to the same `batch` activation rows (`x_stride` floats apart): the
+/// activations are quantised once per dot type, then every (16-row tile, 64-row batch chunk) of
+/// every matrix is an item of one pool job. Each output equals `ck_vec_dot` of its row, bit for bit.
+void ck_matmul_multi(ck_pool *pool, const ck_matmul_desc *descs, int n_desc, const float *x, int64_t x_stride, int64_t batch);
+/// Bytes of a `rows` x `cols` matrix of `type` repacked for the multi-row kernels (16 rows
+/// interleaved per tile); 0 when the type has no packed form (Q4_0, Q4_1 and Q8_0 have one).
+size_t ck_packed_bytes(int type, int64_t rows, int64_t cols);
+/// Writes the packed form of `rows` rows (`row_stride` bytes apart) into `dst`. 0, or -1 for a type without one.
+int ck_repack(int type, const void *w, size_t row_stride, int64_t rows, int64_t cols, void *dst);
+/// `ck_matmul` on packed weights, on the calling thread.
+void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t cols, const float *x, int64_t batch, float *y);
+/// 1 when packed products of `type` run SIMD code on this machine.
+int ck_packed_kernel_is_simd(int type);
+/// Forbids (0) or allows (1) the AVX-512 kernels on the calling thread, so tests can compare them with AVX2.
+void ck_set_avx512_enabled(int enabled);
+
+/// One query row of a pooled attention: its queries (`n_head * head_dim` floats), its sequence's
+/// F16 key and value caches, how many positions it sees, and whether it belongs to a multi-token
+/// batch of its sequence (the summation order llama.cpp uses then; see `ck_attention`).
+typedef struct {
+    const float *q;
+    const uint16_t *k_cache;
+    const uint16_t *v_cache;
+    int64_t n_past;
+    int batched;
+    float *out;
+} ck_attention_query;
+
+/// `ck_attention` for many query rows (of one or several sequences), every (row, head) an item of
+/// one pool job. Results equal `ck_attention` row by row, bit for bit.
+void ck_attention_pooled(ck_pool *pool, const ck_attention_query *queries, int64_t n_queries, int64_t n_head,
+                         int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale, int profile);
+/// `ck_swiglu_profiled` on `rows` rows (`stride` floats apart), rows shared over the pool.
+void ck_swiglu_pooled(ck_pool *pool, float *gate, const float *up, int64_t rows, int64_t n, int64_t stride, int profile);
+
 #ifdef __cplusplus
 }
 #endif
