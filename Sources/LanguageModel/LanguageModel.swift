@@ -56,11 +56,16 @@ public struct ModelRequest: Sendable, Hashable {
     /// When set, the completion must be JSON matching this schema. Engines that can constrain
     /// decoding do so; others validate and report ``LanguageModelError/Kind/invalidOutput``.
     public var schema: OutputSchema?
+    /// With a schema: free text the model may write before the JSON ("reasoning first"); nil for
+    /// the JSON alone (the default: put a bounded `rationale` field in the schema instead).
+    public var preamble: OutputPreamble?
 
-    public init(messages: [ChatMessage], sampling: SamplingSettings = SamplingSettings(), schema: OutputSchema? = nil) {
+    public init(messages: [ChatMessage], sampling: SamplingSettings = SamplingSettings(), schema: OutputSchema? = nil,
+                preamble: OutputPreamble? = nil) {
         self.messages = messages
         self.sampling = sampling
         self.schema = schema
+        self.preamble = preamble
     }
 
     /// The request as canonical JSON: the content that, with a model digest, addresses a call in the cache.
@@ -80,8 +85,16 @@ public struct ModelRequest: Sendable, Hashable {
                 .init("ignore_eos", .bool(sampling.ignoreEndOfSequence)),
             ])),
             .init("schema", schema?.jsonSchema ?? .null),
-        ])
+        ] + (preamble.map { [.init("preamble", .object([.init("max_characters", .number(Double($0.maxCharacters)))]))] } ?? []))
     }
+}
+
+/// Free text a model may write before the JSON of a structured output, at most ``maxCharacters``
+/// long. Engines that constrain decoding allow printable ASCII and line breaks there, and the
+/// JSON starts at the first `{`; others are asked for it in the prompt by the caller.
+public struct OutputPreamble: Sendable, Hashable, Codable {
+    public var maxCharacters: Int
+    public init(maxCharacters: Int) { self.maxCharacters = maxCharacters }
 }
 
 /// Why generation ended.

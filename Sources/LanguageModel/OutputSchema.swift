@@ -1,9 +1,20 @@
 /// The shape of a structured model output: a documented subset of JSON Schema.
 ///
-/// Supported: `object` (with `properties`, `required`; no additional properties), `string`
-/// (with `enum`, `minLength`, `maxLength`), `number` and `integer` (with `minimum`, `maximum`),
-/// `boolean`, and `array` (with `items`, `minItems`, `maxItems`). Properties keep their declared
-/// order, which is also the order a constrained decoder emits them in.
+/// Supported (see README.md, "Structured output"):
+/// - `object` with `properties` and `required`; no additional properties (`additionalProperties`
+///   may only be `false`). Properties keep their declared order, which is also the order a
+///   constrained decoder writes them in; optional ones may be left out. The top level of an
+///   output must be an object.
+/// - `string` with `minLength` and `maxLength`, or a string `enum` (``choice(_:)``). Constrained
+///   decoding writes printable ASCII without `"` or `\` in free strings.
+/// - `number` and `integer` with inclusive `minimum` and `maximum`. Constrained decoding writes
+///   no exponent and at most 6 decimals; unbounded numbers get at most 9 integer digits, and
+///   bounds beyond ±10^12 are refused.
+/// - `boolean`.
+/// - `array` with `items`, `minItems` and `maxItems`; items may be any of these, objects included.
+///
+/// `description`, `title` and `$schema` are read and ignored; any other keyword is an
+/// ``OutputSchemaError`` naming its JSON path. ``violations(of:)`` checks a value against the schema.
 public indirect enum OutputSchema: Sendable, Hashable {
     case object(properties: [Property], required: [String])
     case string(choices: [String]?, minLength: Int, maxLength: Int?)

@@ -88,6 +88,12 @@ actor BatchScheduler {
         return logits
     }
 
+    /// Evaluates generated tokens (a sampled one, then any a constraint forced) at the cache's next
+    /// positions and returns the logits after the last.
+    func decode(_ tokens: [Int], cache: KVCache) async -> [Float] {
+        await evaluate(tokens[...], promptLength: nil, cache: cache)
+    }
+
     /// Evaluates one generated token at the cache's next position and returns the logits after it.
     func decode(_ token: Int, cache: KVCache) async -> [Float] {
         await evaluate([token], promptLength: nil, cache: cache)

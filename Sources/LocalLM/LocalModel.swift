@@ -30,6 +30,9 @@ public actor LocalModel: LanguageModel {
     /// The compute threads every request of this model shares.
     public nonisolated let pool: ComputePool
     private let engine: BatchScheduler
+    private nonisolated let executor = ModelExecutor(label: "LocalModel")
+    /// The actor's own work (sampling, masks) runs on a thread of its own, never blocking Swift's cooperative pool.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Loads the model at `path` (memory-mapped). `chatFormat` overrides the file's chat template;
     /// `numerics` chooses which llama.cpp build's arithmetic to reproduce; `threads` how many
@@ -88,9 +91,15 @@ public actor LocalModel: LanguageModel {
     public func complete(_ request: ModelRequest) async throws -> Completion {
         let text = try prompt(for: request.messages)
         let promptTokens = tokenizer.encode(text, parseSpecial: true, addSpecial: true)
-        let result = try await generate(promptTokens: promptTokens, sampling: request.sampling)
+        // With a schema, decoding is constrained (Constraints/): the text is JSON that validates.
+        let room = max(0, min(request.sampling.maxTokens, config.contextLength - promptTokens.count))
+        let constraint = try constraint(for: request, tokenBudget: room)
+        let result = try await generate(promptTokens: promptTokens, sampling: request.sampling, constraint: constraint)
         if result.finishReason == .cancelled {
             throw LanguageModelError(.cancelled, "the request was cancelled after \(result.tokenIDs.count) tokens")
+        }
+        if constraint != nil, result.finishReason != .endOfSequence {
+            throw LanguageModelError(.invalidOutput, "constrained decoding ended (\(result.finishReason.rawValue)) before the JSON was complete: \(result.text)")
         }
         return Completion(text: result.text, finishReason: result.finishReason, usage: result.usage,
                           modelDigest: descriptor.digest, tokenIDs: result.tokenIDs)
@@ -98,6 +107,11 @@ public actor LocalModel: LanguageModel {
 
     /// Generates from prompt token ids. `onText` receives each new piece of text as it is decoded.
     /// Returns with `.cancelled` when the calling task is cancelled.
+    ///
+    /// With a `constraint`, only the tokens it allows are sampled, the bytes it forces are fed without
+    /// sampling in one batch ("jump forward"), and generation ends (`.endOfSequence`) when it is
+    /// complete; `sampling.stop` does not apply, since cutting constrained output would break it. A
+    /// constraint that allows no token at all is an `invalid_output` error.
     public func generate(promptTokens: [Int], sampling: SamplingSettings, constraint: (any TokenConstraint)? = nil,
                          onText: (@Sendable (String) -> Void)? = nil) async throws -> Generation {
         let started = ContinuousClock.now
@@ -120,36 +134,63 @@ public actor LocalModel: LanguageModel {
 
         if Task.isCancelled { finish = .cancelled }
         var logits = finish == .cancelled ? [] : await engine.prefill(promptTokens, cache: cache)
-        while finish != .cancelled, generated.count < maxTokens {
-            var mask = constraint?.allowedTokens(vocabularySize: logits.count)
-            if sampling.ignoreEndOfSequence {
-                if mask == nil { mask = TokenMask(count: logits.count, allowed: true) }
-                for id in tokenizer.endOfGeneration { mask![id] = false }
-            }
-            let token = sampler.sample(&logits, mask: mask)
-            if firstTokenAt == nil { firstTokenAt = ContinuousClock.now - started }
-            if tokenizer.endOfGeneration.contains(token), !sampling.ignoreEndOfSequence {
-                finish = .endOfSequence
-                break
-            }
-            generated.append(token)
-            sampler.observe([token])
-            constraint?.accept(token)
-            bytes += tokenizer.bytes(of: token)
+        // Tokens chosen but not yet run through the model: the last sampled one, then any forced ones.
+        var pending: [Int] = []
+        do {
+            while finish != .cancelled {
+                if constraint != nil {
+                    let forced = forcedTokens(&constraint!, limit: maxTokens - generated.count)
+                    for token in forced {
+                        generated.append(token)
+                        bytes += tokenizer.bytes(of: token)
+                    }
+                    sampler.observe(forced)
+                    pending += forced
+                    if firstTokenAt == nil, !forced.isEmpty { firstTokenAt = ContinuousClock.now - started }
+                    if let onText, !forced.isEmpty { emitted = stream(bytes, from: emitted, holdBack: [], to: onText) }
+                    if constraint!.isComplete { finish = .endOfSequence; break }
+                }
+                if generated.count >= maxTokens || cache.count + pending.count > cache.capacity { finish = .maxTokens; break }
+                if Task.isCancelled { finish = .cancelled; break }
+                if !pending.isEmpty {
+                    logits = await engine.decode(pending, cache: cache)
+                    pending = []
+                }
 
-            if !sampling.stop.isEmpty {
-                let text = String(decoding: bytes, as: UTF8.self)
-                if let hit = sampling.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-                    stopAt = text.utf8.distance(from: text.startIndex, to: hit.lowerBound)
-                    finish = .stopSequence
+                var mask = constraint?.allowedTokens(vocabularySize: logits.count)
+                if let mask, mask.isEmpty {
+                    throw LanguageModelError(.invalidOutput, "the output constraint allows no token after \"\(String(decoding: bytes, as: UTF8.self))\"")
+                }
+                if sampling.ignoreEndOfSequence {
+                    if mask == nil { mask = TokenMask(count: logits.count, allowed: true) }
+                    for id in tokenizer.endOfGeneration { mask![id] = false }
+                }
+                let token = sampler.sample(&logits, mask: mask)
+                if firstTokenAt == nil { firstTokenAt = ContinuousClock.now - started }
+                if tokenizer.endOfGeneration.contains(token), !sampling.ignoreEndOfSequence {
+                    finish = .endOfSequence
                     break
                 }
+                generated.append(token)
+                sampler.observe([token])
+                constraint?.accept(token)
+                bytes += tokenizer.bytes(of: token)
+                pending = [token]
+
+                if constraint == nil, !sampling.stop.isEmpty {
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    if let hit = sampling.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                        stopAt = text.utf8.distance(from: text.startIndex, to: hit.lowerBound)
+                        finish = .stopSequence
+                        break
+                    }
+                }
+                if let onText { emitted = stream(bytes, from: emitted, holdBack: constraint == nil ? sampling.stop : [], to: onText) }
+                if constraint?.isComplete == true { finish = .endOfSequence; break }
             }
-            if let onText { emitted = stream(bytes, from: emitted, holdBack: sampling.stop, to: onText) }
-            if constraint?.isComplete == true { finish = .endOfSequence; break }
-            if generated.count >= maxTokens || cache.count >= cache.capacity { finish = .maxTokens; break }
-            if Task.isCancelled { finish = .cancelled; break }
-            logits = await engine.decode(token, cache: cache)
+        } catch {
+            await engine.end()
+            throw error
         }
         await engine.end()
         if let stopAt { bytes.removeLast(bytes.count - stopAt) }
@@ -158,6 +199,17 @@ public actor LocalModel: LanguageModel {
         let usage = Usage(promptTokens: promptTokens.count, completionTokens: generated.count, cachedPromptTokens: reused,
                           timeToFirstToken: (firstTokenAt ?? total).seconds, totalSeconds: total.seconds)
         return Generation(tokenIDs: generated, text: String(decoding: bytes, as: UTF8.self), finishReason: finish, usage: usage)
+    }
+
+    /// The bytes `constraint` forces next, as at most `limit` tokens it has accepted ("jump
+    /// forward": they need no sampling, and the model reads them in one batch). Empty when nothing is forced.
+    private nonisolated func forcedTokens(_ constraint: inout any TokenConstraint, limit: Int) -> [Int] {
+        let forced = constraint.forcedBytes()
+        guard !forced.isEmpty, limit > 0 else { return [] }
+        let tokens = tokenizer.encode(String(decoding: forced, as: UTF8.self))
+        guard tokens.count <= limit, tokens.flatMap({ tokenizer.bytes(of: $0) }) == forced else { return [] }
+        for token in tokens { constraint.accept(token) }
+        return tokens
     }
 
     /// The logits after `tokens` (for comparisons with other engines).

@@ -12,6 +12,16 @@ public struct TokenMask: Sendable, Hashable {
         words = Array(repeating: allowed ? ~0 : 0, count: (count + 63) / 64)
     }
 
+    /// A mask over `count` tokens from its bit words (bit `i % 64` of word `i / 64` allows token `i`).
+    public init(count: Int, words: [UInt64]) {
+        precondition(words.count == (count + 63) / 64, "a mask over \(count) tokens has \((count + 63) / 64) words")
+        self.count = count
+        self.words = words
+    }
+
+    /// True when no token is allowed.
+    public var isEmpty: Bool { words.withUnsafeBufferPointer { ck_bits_count($0.baseAddress!, Int64($0.count)) == 0 } }
+
     public subscript(token: Int) -> Bool {
         get { token >= 0 && token < count && words[token >> 6] & (1 << UInt64(token & 63)) != 0 }
         set {
@@ -31,6 +41,13 @@ public protocol TokenConstraint: Sendable {
     mutating func accept(_ token: Int)
     /// True once the constrained output is complete: generation ends there.
     var isComplete: Bool { get }
+    /// Bytes that must come next whatever the model would choose (a key after `,`, the rest of
+    /// the only enum value left): the generator feeds them without sampling, in one batch.
+    mutating func forcedBytes() -> [UInt8]
+}
+
+extension TokenConstraint {
+    public mutating func forcedBytes() -> [UInt8] { [] }
 }
 
 /// A small, fast, seedable generator (xoshiro256**), so equal seeds give equal samples everywhere.
@@ -91,7 +108,9 @@ public struct Sampler: Sendable {
             }
         }
         if let mask {
-            for i in 0..<n where !mask[i] { logits[i] = -.infinity }
+            // In C: a Swift loop over the vocabulary costs milliseconds a token in debug builds.
+            logits.withUnsafeMutableBufferPointer { l in mask.words.withUnsafeBufferPointer { ck_mask_logits(l.baseAddress!, Int64(min(n, mask.count)), $0.baseAddress!) } }
+            if n > mask.count { for i in mask.count..<n { logits[i] = -.infinity } }
         }
         if settings.temperature <= 0 {
             return logits.withUnsafeBufferPointer { Int(ck_argmax($0.baseAddress!, Int64(n))) }

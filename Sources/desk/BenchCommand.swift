@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure parts of the desk against reference tools, in the same run.",
-        subcommands: [BenchEngineCommand.self, BenchOptimizerCommand.self, JournalBenchCommand.self, BenchLMCommand.self]
+        subcommands: [BenchEngineCommand.self, BenchOptimizerCommand.self, JournalBenchCommand.self, BenchLMCommand.self, BenchConstrainedCommand.self]
     )
 }
 

@@ -165,6 +165,12 @@ struct ModelCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print timing figures to standard error.")
         var timings = false
 
+        @Option(name: .long, help: ArgumentHelp("A JSON Schema file (the subset in README.md, \"Structured output\"): the completion is constrained to JSON valid against it.", valueName: "file"))
+        var schema: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --schema: up to N characters of free text may come before the JSON.", valueName: "n"))
+        var preamble: Int?
+
         @OptionGroup var options: ModelOptions
 
         func validate() throws {
@@ -172,11 +178,14 @@ struct ModelCommand: AsyncParsableCommand {
             if raw && (system != nil || messages != nil || chatFormat != nil) { throw ValidationError("--raw takes the prompt as written: drop --system, --messages and --chat-format") }
             if maxTokens < 0 { throw ValidationError("--max-tokens must be 0 or more") }
             if temperature < 0 { throw ValidationError("--temperature must be 0 or more") }
+            if preamble != nil && schema == nil { throw ValidationError("--preamble applies with --schema") }
+            if let preamble, preamble < 0 { throw ValidationError("--preamble must be 0 or more") }
             if KernelNumerics(rawValue: numerics) == nil { throw ValidationError("--numerics must be one of \(KernelNumerics.allCases.map(\.rawValue).joined(separator: ", "))") }
         }
 
         func run() async throws {
             try await reportingModelErrors {
+                let outputSchema = try schema.map(SchemaFile.read)
                 let format = try chatFormat.map { try ChatTemplate(name: $0) }
                 let model = try LocalModel(path: try options.path(), chatFormat: format, numerics: KernelNumerics(rawValue: numerics) ?? .llamaCppAVX2)
                 let promptTokens: [Int]
@@ -197,7 +206,11 @@ struct ModelCommand: AsyncParsableCommand {
                 }
                 let sampling = SamplingSettings(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP, minP: minP,
                                                 repetitionPenalty: repeatPenalty, stop: stop, seed: seed, ignoreEndOfSequence: ignoreEos)
-                let result = try await model.generate(promptTokens: promptTokens, sampling: sampling) { piece in
+                let room = max(0, min(maxTokens, model.config.contextLength - promptTokens.count))
+                let constraint = try await model.constraint(for: ModelRequest(messages: [], sampling: sampling, schema: outputSchema,
+                                                                        preamble: preamble.map(OutputPreamble.init)),
+                                                      tokenBudget: room)
+                let result = try await model.generate(promptTokens: promptTokens, sampling: sampling, constraint: constraint) { piece in
                     FileHandle.standardOutput.write(Data(piece.utf8))
                 }
                 print("")
@@ -208,6 +221,21 @@ struct ModelCommand: AsyncParsableCommand {
                                          u.promptTokens, u.timeToFirstToken, prefill, u.completionTokens, u.decodeTokensPerSecond, result.finishReason.rawValue))
                 }
                 if printTokenIds { print(result.tokenIDs.map(String.init).joined(separator: " ")) }
+                if let outputSchema { try Self.check(result.text, against: outputSchema, preamble: preamble != nil) }
+            }
+        }
+
+        /// Confirms the constrained completion is what the schema promised (a failure here is a bug in the decoder).
+        static func check(_ text: String, against schema: OutputSchema, preamble: Bool) throws {
+            let json = preamble ? String(text.drop { $0 != "{" }) : text
+            let problems: [String]
+            do {
+                problems = schema.violations(of: try JSONValue(parsing: json)).map(\.description)
+            } catch {
+                problems = ["\(error)"]
+            }
+            guard problems.isEmpty else {
+                throw LanguageModelError(.invalidOutput, "the constrained completion does not validate: \(problems.joined(separator: "; "))")
             }
         }
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "CKConstraints.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
