@@ -6,13 +6,14 @@ import Market
 
 /// `desk replay --baselines`: the run's baselines, replayed right after it over the same scenario and data.
 enum ReplayBaselines {
-    static func compute(for outcome: ReplayOutcome, scenario: Scenario, data: MarketData, journal: SQLiteJournal) async throws {
+    /// Replays the baselines of a completed run (or finds them in the journal) and returns them for the summary.
+    static func compute(for outcome: ReplayOutcome, scenario: Scenario, data: MarketData, journal: SQLiteJournal) async throws -> [BaselineRun] {
         guard outcome.status == .completed else {
             Terminal.note("note: run \(outcome.run) did not complete; its baselines are left for `desk compare` or `desk report`")
-            return
+            return []
         }
         let result = try await Baselines.ensure(for: outcome.run, scenario: scenario, data: data, journal: journal, codeVersion: DeskVersion.current)
         for note in result.notes { Terminal.note("note: \(note)") }
-        Terminal.note("baselines of run \(outcome.run): " + result.baselines.map { "run \($0.run.id) (\($0.kind.rawValue))" }.joined(separator: ", "))
+        return result.baselines
     }
 }

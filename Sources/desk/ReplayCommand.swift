@@ -95,12 +95,12 @@ struct ReplayCommand: AsyncParsableCommand {
             let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.run() }
             Terminal.clearStatus()
             let equity = try journal.equity(of: outcome.run)
-            let summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
+            var summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
                                         run: outcome.run, equity: equity, fills: outcome.summary.fills,
                                         agents: isAgentDesk ? try journal.agentUsage(of: outcome.run) : nil,
                                         models: policy.models)
+            if baselines { summary.baselines = try await ReplayBaselines.compute(for: outcome, scenario: scenario, data: data, journal: journal) }
             print(try dataMode.render(summary, journal: journal, json: json))
-            if baselines { try await ReplayBaselines.compute(for: outcome, scenario: scenario, data: data, journal: journal) }
         }
     }
 }

@@ -19,6 +19,8 @@ struct ReplaySummary {
     var agents: AgentUsage? = nil
     /// The desk's models by role ("*" for the desk's own).
     var models: [String: ModelDescriptor] = [:]
+    /// The run's baselines, when they were replayed with it (`--baselines`).
+    var baselines: [BaselineRun] = []
 
     var performance: PerformanceSummary { PerformanceSummary(equity: equity, initialEquity: scenario.initialCash) }
 
@@ -35,7 +37,7 @@ struct ReplaySummary {
               total return   \(Format.percent(p.totalReturn))
               max drawdown   \(Format.percent(p.maxDrawdown.depth))\(ddDates)
               fills          \(fills)
-            \(agentLines)journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
+            \(baselineLines)\(agentLines)journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
             """
     }
 
@@ -58,6 +60,15 @@ struct ReplaySummary {
             .init("risk_events", counts(a.riskEventsByAction)),
         ]
         return .object(members)
+    }
+
+    /// One line per baseline: its total return and max drawdown over the same sessions and costs.
+    var baselineLines: String {
+        baselines.compactMap { baseline -> String? in
+            guard let s = baseline.run.summary else { return nil }
+            let name = baseline.kind == .benchmark ? "\(baseline.kind.title) (\(scenario.benchmark))" : baseline.kind.title
+            return "  baseline       \(name): \(Format.percent(s.totalReturn)), max drawdown \(Format.percent(s.maxDrawdown))  (run \(baseline.run.id))\n"
+        }.joined()
     }
 
     /// The agent desk's model usage, failures and risk events, one line each (empty for rule desks).
@@ -97,6 +108,22 @@ struct ReplaySummary {
             .init("max_drawdown_trough", p.maxDrawdown.trough.map { .string($0.iso) } ?? .null),
             .init("fills", .number(Double(fills))),
             .init("agents", agentsJSON),
+            .init("baselines", baselinesJSON),
         ])
+    }
+
+    var baselinesJSON: JSONValue {
+        var items: [JSONValue] = []
+        for baseline in baselines {
+            let totalReturn: JSONValue = baseline.run.summary.map { JSONValue.number($0.totalReturn) } ?? .null
+            let maxDrawdown: JSONValue = baseline.run.summary.map { JSONValue.number($0.maxDrawdown) } ?? .null
+            items.append(.object([
+                .init("kind", .string(baseline.kind.rawValue)),
+                .init("run", .number(Double(baseline.run.id.rawValue))),
+                .init("total_return", totalReturn),
+                .init("max_drawdown", maxDrawdown),
+            ]))
+        }
+        return .array(items)
     }
 }

@@ -62,8 +62,16 @@ import Testing
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journal + s) } }
         let replay = try await DeskProcess.run(["replay", "covid-crash-2020", "--baselines", "--journal", journal])
         #expect(replay.status == 0, "\(replay.stderr)")
-        #expect(replay.stderr.contains("baselines of run 1: run 2 (benchmark), run 3 (buy-and-hold), run 4 (equal-weight)"))
-        let runs = try SQLiteJournal(path: journal).runs()
+        // The summary lists them with their figures, which are the baseline runs' own.
+        #expect(replay.stdout.contains("baseline       Benchmark buy & hold (SPY): "), "\(replay.stdout)")
+        #expect(replay.stdout.contains("(run 2)") && replay.stdout.contains("Equal-weight buy & hold: ") && replay.stdout.contains("(run 3)"))
+        #expect(replay.stdout.contains("Equal-weight monthly: ") && replay.stdout.contains("(run 4)"))
+        let json = try await DeskProcess.run(["replay", "covid-crash-2020", "--baselines", "--json", "--journal", journal])
+        let listed = try #require(try JSONValue(parsing: json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["baselines"]?.arrayValue)
+        #expect(listed.map { $0["kind"]?.stringValue } == ["benchmark", "buy-and-hold", "equal-weight"])
+        let benchmarkRun = try SQLiteJournal(path: journal).run(RunID(Int64(try #require(listed[0]["run"]?.numberValue))))
+        #expect(listed[0]["total_return"]?.numberValue == benchmarkRun.summary?.totalReturn)
+        let runs = try SQLiteJournal(path: journal).runs().filter { $0.id.rawValue <= 4 }
         #expect(runs.map(\.baselineOf) == [RunID(1), RunID(1), RunID(1), nil])
         #expect(runs.allSatisfy { $0.status == .completed })
         let logs = try await DeskProcess.run(["logs", "last", "--journal", journal, "--kind", "decision", "--format", "jsonl"])
