@@ -60,8 +60,14 @@ final class PrefixCache {
         }
         let needed = length * cache.bytesPerPosition
         guard needed <= capacityBytes else { return }
+        // An entry this prompt extends is superseded by it. So is one that shares a prefix of at
+        // least `minimumTokens` with it and then diverges — the same role's prompt of an earlier
+        // day: this prompt carries the shared part (the role's instructions), and the other's own
+        // tail is rarely asked for again. Without this, a desk's four roles leave eight entries,
+        // and plain LRU evicts the roles that come last in a decision before they are asked again.
         entries.removeAll { entry in
-            let superseded = entry.tokens.count < length && tokens.starts(with: entry.tokens)
+            let shared = commonPrefix(entry.tokens, Array(tokens), limit: length)
+            let superseded = shared == entry.tokens.count || shared >= minimumTokens
             if superseded { bytes -= entry.bytes }
             return superseded
         }

@@ -83,6 +83,30 @@ import Testing
         #expect(aAgain.usage.cachedPromptTokens == 0)
     }
 
+    @Test func aRolesNewPromptReplacesItsOldOneSoOtherRolesStayCached() async throws {
+        let path = try Oracle.modelPath()
+        let config = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0).config
+        let bytesPerPosition = config.layers * 2 * config.kvHeads * config.headDim * 2
+        // Room for three 60-token prompts: two roles' prompts of one day and one of the next.
+        let model = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 180 * bytesPerPosition)
+        let cold = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0)
+        let settings = SamplingSettings(maxTokens: 1, temperature: 0)
+        func text(_ phrase: String, _ count: Int) -> [Int] {
+            Array(Array(repeating: model.tokenizer.encode(phrase), count: 40).flatMap { $0 }.prefix(count))
+        }
+        let instructionsA = text(" alpha beta", 40), instructionsB = text(" gamma delta", 40)
+        let a1 = instructionsA + text(" one two", 20), b1 = instructionsB + text(" seven eight", 20)
+        let a2 = instructionsA + text(" three four", 20), a3 = instructionsA + text(" five six", 20)
+        let b2 = instructionsB + text(" nine ten", 20)
+        for prompt in [a1, b1, a2, a3] { _ = try await model.generate(promptTokens: prompt, sampling: settings) }
+        // Role A's older prompts gave way to its newest; role B's prompt of the first day is still there.
+        #expect(await model.statistics().prefixCacheBytes == 120 * bytesPerPosition)
+        let hit = try await model.generate(promptTokens: b2, sampling: settings)
+        let shared = zip(b1, b2).prefix { $0 == $1 }.count
+        #expect(shared >= 40 && hit.usage.cachedPromptTokens == shared)
+        #expect(hit.tokenIDs == (try await cold.generate(promptTokens: b2, sampling: settings)).tokenIDs)
+    }
+
     @Test func requestsSteppedTogetherGetTheTokensTheyGetAlone() async throws {
         let path = try Oracle.modelPath()
         let model = try await LocalModel.load(path: path, threads: 1, prefixCacheBytes: 0)
