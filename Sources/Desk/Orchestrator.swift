@@ -162,13 +162,8 @@ public actor Orchestrator {
                 try Task.checkCancellation()
                 let recorded = index < committed.count
                 if let reason = options.stop?.reason {
-                    // A resume stopped before writing anything leaves the run as it was.
-                    if reopened {
-                        let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
-                        try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
-                                                    reason: "stopped (\(reason)) \(at); resumable")
-                    }
-                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: reason)
+                    throw try await stopRun(run, before: index, written: reopened, committed: committed.count,
+                                            summary: equityCurve.isEmpty ? nil : summary(), reason: reason, resumable: "resumable", cause: .request)
                 }
                 var step: StepRecord
                 do {
@@ -179,12 +174,9 @@ public actor Orchestrator {
                                                 cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter)
                 } catch let exhausted as BudgetExhausted {
                     // The step under way is abandoned whole: nothing of it was written.
-                    let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
-                    if reopened {
-                        try await journal.finishRun(run, status: .stopped, summary: equityCurve.isEmpty ? nil : summary(),
-                                                    reason: "stopped (\(exhausted)) \(at); resumable with a larger budget")
-                    }
-                    throw ReplayStopped(run: run, committedSteps: reopened ? index : committed.count, reason: exhausted.description, cause: .budget)
+                    throw try await stopRun(run, before: index, written: reopened, committed: committed.count,
+                                            summary: equityCurve.isEmpty ? nil : summary(), reason: exhausted.description,
+                                            resumable: "resumable with a larger budget", cause: .budget)
                 }
                 if step.isDecision { decisionIndex += 1 }
                 step.equity = EquityRecord(day: day, ledger: exchange.ledger)
@@ -227,6 +219,17 @@ public actor Orchestrator {
         let final = summary()
         try await journal.finishRun(run, status: .completed, summary: final, reason: nil)
         return ReplayOutcome(run: run, summary: final, status: .completed, resumedAfter: resuming ? committed.count : nil)
+    }
+
+    /// Marks `run` stopped before session `index` when this replay has written to it (a resume
+    /// that wrote nothing leaves the run as it was), and returns the error that ends the replay.
+    private func stopRun(_ run: RunID, before index: Int, written: Bool, committed: Int, summary: RunSummary?, reason: String,
+                         resumable: String, cause: ReplayStopped.Cause) async throws -> ReplayStopped {
+        if written {
+            let at = index == 0 ? "before its first step" : "after step \(index - 1) (\(data.sessions[index - 1]))"
+            try await journal.finishRun(run, status: .stopped, summary: summary, reason: "stopped (\(reason)) \(at); \(resumable)")
+        }
+        return ReplayStopped(run: run, committedSteps: written ? index : committed, reason: reason, cause: cause)
     }
 
     /// `path` made absolute against the working directory, so a resume from elsewhere finds the file.

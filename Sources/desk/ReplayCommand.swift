@@ -134,10 +134,7 @@ enum ScenarioLocator {
 
 enum DurationParser {
     static func parse(_ text: String, option: String = "--pace") throws -> Duration {
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int64(value * scale * 1000)) }
-        }
+        if let duration = DurationText.parse(text) { return duration }
         throw InputError(file: option, problem: "'\(text)' is not a duration", remedy: "write e.g. 50ms, 0.5s, 10m or 1h")
     }
 }

@@ -244,9 +244,7 @@ public enum DeskFile {
     /// `30s`, `500ms`, `2m`, or a number of seconds.
     static func duration(_ value: YAMLValue) throws -> Duration {
         let text = try value.string().trimmingCharacters(in: .whitespaces)
-        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0)] where text.hasSuffix(suffix) {
-            if let n = Double(text.dropLast(suffix.count)), n > 0, n.isFinite { return .milliseconds(Int64(n * scale * 1000)) }
-        }
+        if let duration = DurationText.parse(text), duration > .zero { return duration }
         if let n = Double(text), n > 0, n.isFinite { return .milliseconds(Int64(n * 1000)) }
         throw value.error("'\(text)' is not a duration", remedy: "write e.g. 30s, 500ms or 2m")
     }
