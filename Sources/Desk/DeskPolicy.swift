@@ -205,6 +205,8 @@ public protocol DeskPolicy: Sendable {
     var models: [String: ModelDescriptor] { get }
     /// The desk's agents, recorded in the journal's `agents` table when a run begins.
     var agentRecords: [AgentRecord] { get }
+    /// Weight gaps smaller than this fraction of equity are left untraded (``TargetExecution``); 0 by default.
+    var rebalanceBand: Double { get }
     func decide(_ context: DecisionContext) async throws -> DeskProposal
     /// Turns the plan (targets after the risk limits, and the code's orders for them) into the
     /// orders to send. The default sends the plan's orders unchanged.
@@ -213,6 +215,7 @@ public protocol DeskPolicy: Sendable {
 
 extension DeskPolicy {
     public var models: [String: ModelDescriptor] { [:] }
+    public var rebalanceBand: Double { 0 }
 
     public func execute(_ context: DecisionContext, plan: ExecutionPlan) async throws -> ExecutionProposal {
         ExecutionProposal(orders: plan.orders)

@@ -93,7 +93,7 @@ public actor Orchestrator {
         self.options = options
         self.exchange = MockExchange(scenario: scenario)
         self.limits = RiskLimits(scenario.constraints)
-        self.execution = TargetExecution(scenario: scenario)
+        self.execution = TargetExecution(scenario: scenario, rebalanceBand: policy.rebalanceBand)
         self.orderChecks = OrderChecks(fractionalShares: scenario.fractionalShares)
         self.feeds = PointInTimeFeed.Source(data: data, symbols: scenario.universe.map(\.symbol))
         self.sortedUniverseSymbols = feeds.symbols.sorted()

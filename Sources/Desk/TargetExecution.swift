@@ -6,20 +6,28 @@ import Market
 /// position, valued at the decision day's close, in whole shares (rounded toward zero) unless
 /// the scenario trades fractional shares. Sells are sent before buys so that their proceeds are
 /// counted first. Orders above the scenario's share of daily volume are clipped, with an event.
+///
+/// A desk may set a rebalancing band: a symbol whose weight is within the band of its target is
+/// left alone (no order), as a desk avoids churning a book over drifts smaller than its costs;
+/// selling a position out entirely (a target of zero) always trades.
 public struct TargetExecution: Sendable {
     public var fractionalShares: Bool
     public var maxOrderVolumeShare: Double?
     /// Orders worth less than this are not sent.
     public var minimumOrderValue: Double
+    /// Weight gaps (fraction of equity) smaller than this are not traded; 0 trades every gap.
+    public var rebalanceBand: Double
 
-    public init(fractionalShares: Bool, maxOrderVolumeShare: Double?, minimumOrderValue: Double = 1) {
+    public init(fractionalShares: Bool, maxOrderVolumeShare: Double?, minimumOrderValue: Double = 1, rebalanceBand: Double = 0) {
         self.fractionalShares = fractionalShares
         self.maxOrderVolumeShare = maxOrderVolumeShare
         self.minimumOrderValue = minimumOrderValue
+        self.rebalanceBand = rebalanceBand
     }
 
-    public init(scenario: Scenario) {
-        self.init(fractionalShares: scenario.fractionalShares, maxOrderVolumeShare: scenario.constraints.maxOrderVolumeShare)
+    public init(scenario: Scenario, rebalanceBand: Double = 0) {
+        self.init(fractionalShares: scenario.fractionalShares, maxOrderVolumeShare: scenario.constraints.maxOrderVolumeShare,
+                  rebalanceBand: rebalanceBand)
     }
 
     public func orders(for targets: TargetWeights, book: BookView, lastBars: [String: Bar], tag: String?) -> ([OrderRequest], [RiskEventRecord]) {
@@ -29,8 +37,10 @@ public struct TargetExecution: Sendable {
         let symbols = Set(targets.weights.keys).union(book.positions.keys).sorted()
         for symbol in symbols {
             guard let bar = lastBars[symbol], bar.close > 0 else { continue }
-            let target = (targets.weights[symbol] ?? 0) * book.equity / bar.close
+            let targetWeight = targets.weights[symbol] ?? 0
+            let target = targetWeight * book.equity / bar.close
             let current = book.positions[symbol]?.quantity ?? 0
+            if rebalanceBand > 0, targetWeight != 0, book.equity > 0, abs(target - current) * bar.close / book.equity < rebalanceBand { continue }
             var delta = target - current
             if !fractionalShares { delta = delta.rounded(.towardZero) }
             if let share = maxOrderVolumeShare, bar.volume > 0 {

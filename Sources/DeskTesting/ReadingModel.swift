@@ -20,18 +20,21 @@ public enum ReadingModel {
             return .text(negative ? #"{"views":[],"rationale":"Market-wide selling; no single name stands out."}"# : #"{"views":[],"rationale":"Quiet."}"#)
         case "technical_analyst":
             var up: [String] = [], down: [String] = [], oversold: [String] = []
+            var columns: [Substring] = []
             for line in facts.split(separator: "\n") {
                 let cells = line.split(separator: " ")
-                guard cells.count == 9, let r20 = Double(cells[2].dropLast()), let rsi = Double(cells[5]) else { continue }
+                if cells.first == "symbol" { columns = cells; continue }
+                guard cells.count == columns.count, let m = columns.firstIndex(of: "mom20"), let r = columns.firstIndex(of: "rsi14"),
+                      let r20 = Double(cells[m].dropLast()), let rsi = Double(cells[r]) else { continue }
                 if rsi < 25 { oversold.append(String(cells[0])) } else if r20 > 0 { up.append(String(cells[0])) } else if r20 < -15 { down.append(String(cells[0])) }
             }
             func list(_ s: [String]) -> String { "[" + s.prefix(5).map { "\"\($0)\"" }.joined(separator: ",") + "]" }
             return .text(#"{"uptrend":\#(list(up)),"downtrend":\#(list(down)),"oversold":\#(list(oversold)),"overbought":[],"rationale":"From 20-day momentum and RSI."}"#)
         case "portfolio_manager":
-            func symbols(after key: String) -> [String] {
-                guard let range = facts.range(of: "\"\(key)\":[") else { return [] }
-                let rest = facts[range.upperBound...].prefix { $0 != "]" }
-                return rest.split(separator: ",").map { $0.trimmingCharacters(in: .init(charactersIn: "\" ")) }.filter { !$0.isEmpty }
+            func symbols(after key: String) -> [String] {   // the reports read "uptrend: A B; downtrend: none; …"
+                guard let range = facts.range(of: "\(key): ") else { return [] }
+                let rest = facts[range.upperBound...].prefix { $0 != ";" && $0 != "\n" }
+                return rest.split(separator: " ").map(String.init).filter { $0 != "none" }
             }
             let over = Array((symbols(after: "uptrend") + symbols(after: "oversold")).prefix(5))
             let under = Array(symbols(after: "downtrend").prefix(5))
@@ -44,7 +47,7 @@ public enum ReadingModel {
                                 : #"{"stance":"neutral","regime":"neutral","conviction":0.3,"rationale":"No policy change."}"#)
         case "execution_trader":
             var orders: [String] = []
-            for line in facts.split(separator: "\n") where line.contains(" sh (~") {
+            for line in facts.split(separator: "\n") where line.contains(" sh ~") {
                 let symbol = line.prefix { $0 != " " }
                 orders.append(#"{"symbol":"\#(symbol)","type":"market","days":\#(line.contains("max order") ? 2 : 1)}"#)
             }

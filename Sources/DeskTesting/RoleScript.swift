@@ -20,9 +20,9 @@ public enum RoleScript {
         request.messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
     }
 
-    /// The symbols listed in the request's header ("Symbols: A B C.").
+    /// The symbols the request lists ("Symbols: A B C." in its system message).
     public static func symbols(in request: ModelRequest) -> [String] {
-        let text = facts(of: request)
+        let text = request.messages.map(\.content).joined(separator: "\n")
         guard let start = text.range(of: "Symbols: ") else { return [] }
         let rest = text[start.upperBound...]
         let line = rest.prefix { $0 != "\n" }

@@ -32,8 +32,21 @@ import Testing
         #expect(bought["A"]! > bought["B"]! && bought["B"]! > bought["C"]!)
         // The portfolio manager read the analysts' reports.
         let pmPrompt = try #require(model.requests.first { RoleScript.role(of: $0) == "portfolio_manager" })
-        #expect(RoleScript.facts(of: pmPrompt).contains(#"news_analyst: {"views":[{"symbol":"A""#))
-        #expect(RoleScript.facts(of: pmPrompt).contains(#"technical_analyst: {"uptrend":["A"]"#))
+        #expect(RoleScript.facts(of: pmPrompt).contains("news_analyst: views (symbol sentiment conviction): A positive 0.8; rationale: A's notes are good."))
+        #expect(RoleScript.facts(of: pmPrompt).contains("technical_analyst: uptrend: A; downtrend: C; oversold: none; overbought: none"))
+    }
+
+    @Test func anAnalystWithNothingToReadIsNotAskedAndSaysSo() async throws {
+        let model = Answers.model()
+        let run = try await AgentRun.run(try AgentRun.desk(model: model), market: AgentMarket.make(dailyNotes: false))
+        let first = run.steps[0]
+        #expect(!first.modelCalls.contains { $0.role == "news_analyst" })
+        #expect(first.modelCalls.contains { $0.role == "technical_analyst" })
+        let news = try #require(first.decisions.first { $0.role == "news_analyst" })
+        #expect(news.output == RoleReport.nothingToRead && !news.isFallback && first.failures.isEmpty)
+        #expect(first.toolCalls.contains { $0.role == "news_analyst" && $0.tool == "news" })
+        let pmPrompt = try #require(model.requests.first { RoleScript.role(of: $0) == "portfolio_manager" })
+        #expect(RoleScript.facts(of: pmPrompt).contains("news_analyst: nothing to read at this decision"))
     }
 
     @Test func analystsFinishingInEitherOrderGiveTheSameJournal() async throws {

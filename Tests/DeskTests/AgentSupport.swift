@@ -7,17 +7,20 @@ import LanguageModel
 import Market
 
 /// A small, fully known market for agent-desk tests: an index (the benchmark) and three stocks,
-/// A rising, B flat-ish, C falling, over twelve sessions.
+/// A rising, B flat-ish, C falling, over twelve sessions, with a market-wide note before each
+/// session's open (so the news analyst always has something to read) plus any `news` given.
 enum AgentMarket {
     static let days = Fixtures.weekdays(from: Day("2020-03-02")!, count: 12)
 
+    static let dailyNotes = days.map { NewsItem(day: $0, minuteOfDay: 8 * 60, text: "Futures are little changed before the open.", source: "wire") }
+
     static func make(constraints: PortfolioConstraints = PortfolioConstraints(maxWeight: 0.5, cashBuffer: 0.05),
-                     news: [NewsItem] = [], volume: Double = 1_000_000) -> (Scenario, MarketData) {
+                     news: [NewsItem] = [], dailyNotes: Bool = true, volume: Double = 1_000_000) -> (Scenario, MarketData) {
         let index = Fixtures.series("IDX", days: days, closes: [100, 101, 99, 98, 100, 102, 103, 101, 104, 105, 104, 106], volume: volume)
         let a = Fixtures.series("A", days: days, closes: [50, 51, 52, 52, 53, 55, 56, 57, 57, 58, 60, 61], volume: volume)
         let b = Fixtures.series("B", days: days, closes: [20, 20.2, 19.9, 20.1, 20, 20.3, 20.1, 20.2, 20, 20.1, 20.2, 20], volume: volume)
         let c = Fixtures.series("C", days: days, closes: [80, 78, 77, 75, 74, 72, 71, 70, 68, 66, 65, 63], volume: volume)
-        return Fixtures.scenario([index, a, b, c], cash: 100_000, constraints: constraints, news: news)
+        return Fixtures.scenario([index, a, b, c], cash: 100_000, constraints: constraints, news: (dailyNotes ? self.dailyNotes : []) + news)
     }
 }
 

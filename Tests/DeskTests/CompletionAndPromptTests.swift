@@ -45,10 +45,10 @@ import Testing
 }
 
 @Suite struct PromptWriterTests {
-    func prompt(sections: [PromptSection], budget: Int) -> RolePrompt {
+    func prompt(sections: [PromptSection], budget: Int, dayIndex: Int = 3) -> RolePrompt {
         let (scenario, data) = AgentMarket.make()
-        let day = AgentMarket.days[3]
-        let context = DecisionContext(scenario: scenario, day: day, stepIndex: 3, decisionIndex: 3, feed: PointInTimeFeed(data: data, asOf: day),
+        let day = AgentMarket.days[dayIndex]
+        let context = DecisionContext(scenario: scenario, day: day, stepIndex: dayIndex, decisionIndex: dayIndex, feed: PointInTimeFeed(data: data, asOf: day),
                                       book: BookView(cash: 1, equity: 1, positions: [:], openOrders: []), seed: 0, run: RunID(1),
                                       journal: InMemoryJournal())
         let situation = RoleSituation(context: context, symbols: ["A", "B", "C"], reports: [], plan: nil, memory: nil)
@@ -56,12 +56,29 @@ import Testing
                           situation: situation, sections: sections, tokenBudget: budget)
     }
 
-    @Test func aPromptStatesTheDateTheSymbolsAndTheShape() {
+    @Test func aPromptStatesTheSymbolsAndTheShapeOnceAndTheDateWithTheFacts() {
         let messages = PromptWriter().messages(prompt(sections: [PromptSection("Facts", lines: ["A up"])], budget: 1000))
         #expect(messages.count == 2)
         #expect(messages[0].content.hasPrefix("You are the technical analyst"))
-        #expect(messages[0].content.hasSuffix(#"{"uptrend":["SYMBOL",… at most 5],"downtrend":["SYMBOL",… at most 5],"oversold":["SYMBOL",… at most 5],"overbought":["SYMBOL",… at most 5],"rationale":"<=160 chars"}"#))
-        #expect(messages[1].content == "Decision after the close of 2020-03-05 (Thu). Symbols: A B C.\n\n## Facts\nA up")
+        #expect(messages[0].content.contains("\nSymbols: A B C.\n"))
+        #expect(messages[0].content.hasSuffix(#"{"uptrend":["SYMBOL",… at most 5],"downtrend":["SYMBOL",… at most 5],"oversold":["SYMBOL",… at most 5],"overbought":["SYMBOL",… at most 5],"rationale":"<=100 chars"}"#))
+        #expect(messages[1].content == "Decision after the close of 2020-03-05 (Thu).\n\n## Facts\nA up")
+    }
+
+    @Test func theSystemMessageIsTheSameOnEveryDaySoThePrefixCacheServesIt() {
+        let writer = PromptWriter()
+        let first = writer.messages(prompt(sections: [PromptSection("Facts", lines: ["A up"])], budget: 1000))
+        let second = writer.messages(prompt(sections: [PromptSection("Facts", lines: ["B down"])], budget: 1000, dayIndex: 4))
+        #expect(first[0] == second[0])
+        #expect(first[1] != second[1])
+    }
+
+    @Test func anotherRolesReportReadsAsRowsUnderItsKeys() throws {
+        let news = try JSONValue(parsing: #"{"views":[{"symbol":"AAPL","sentiment":"positive","conviction":0.8},{"symbol":"BA","sentiment":"negative","conviction":0.6}],"rationale":"Aid passed; travel hit."}"#)
+        #expect(news.promptText == "views (symbol sentiment conviction): AAPL positive 0.8, BA negative 0.6; rationale: Aid passed; travel hit.")
+        let technical = try JSONValue(parsing: #"{"uptrend":["AAPL","MSFT"],"downtrend":[],"ok":true}"#)
+        #expect(technical.promptText == "uptrend: AAPL MSFT; downtrend: none; ok: yes")
+        #expect(try JSONValue(parsing: #"{"views":[]}"#).promptText == "views: none")
     }
 
     @Test func anOverlongPromptDropsTheLongestSectionsTailAndSaysSo() {

@@ -1,6 +1,7 @@
 import Desk
 import DeskTesting
 import Exchange
+import InputFiles
 import JournalRecords
 import Market
 import Testing
@@ -50,5 +51,39 @@ struct HostileExecutionDesk: DeskPolicy {
         let run = try await AgentRun.run(BuyAndHoldDesk(symbols: ["A", "B"]))
         #expect(run.riskEvents.map(\.rule) == ["cash_buffer"])
         #expect(run.steps[0].orders.count == 2)
+    }
+}
+
+@Suite struct RebalanceBandTests {
+    let day = Day(year: 2020, month: 3, day: 2)!
+    var bars: [String: Bar] {
+        ["A": Bar(day: day, open: 100, high: 100, low: 100, close: 100, volume: 1e6),
+         "B": Bar(day: day, open: 50, high: 50, low: 50, close: 50, volume: 1e6),
+         "C": Bar(day: day, open: 10, high: 10, low: 10, close: 10, volume: 1e6)]
+    }
+    /// Equity 100,000: A at 20 % (200 sh), B at 10 % (200 sh), C at 0.5 % (50 sh), cash the rest.
+    var book: BookView {
+        BookView(cash: 69_500, equity: 100_000,
+                 positions: ["A": Position(symbol: "A", quantity: 200, lastPrice: 100), "B": Position(symbol: "B", quantity: 200, lastPrice: 50),
+                             "C": Position(symbol: "C", quantity: 50, lastPrice: 10)],
+                 openOrders: [])
+    }
+
+    @Test func gapsInsideTheBandAreNotTradedAndExitsAlwaysAre() {
+        let targets = TargetWeights(["A": 0.205, "B": 0.13, "C": 0])
+        let banded = TargetExecution(fractionalShares: false, maxOrderVolumeShare: nil, rebalanceBand: 0.01)
+        let (orders, _) = banded.orders(for: targets, book: book, lastBars: bars, tag: nil)
+        // A's 0.5 % gap is inside the 1 % band; B's 3 % gap is traded; C's exit is traded although it is only 0.5 %.
+        #expect(orders.map(\.symbol) == ["C", "B"])
+        #expect(orders.map(\.quantity) == [50, 60])
+
+        let every = TargetExecution(fractionalShares: false, maxOrderVolumeShare: nil)
+        #expect(every.orders(for: targets, book: book, lastBars: bars, tag: nil).0.map(\.symbol) == ["C", "A", "B"])
+    }
+
+    @Test func aDeskFileSetsTheBandAndRejectsAnImpossibleOne() throws {
+        let desk = try DeskFile.parse("name: banded\nrebalance_band: 0.02\nroles: [news_analyst, portfolio_manager]\n", file: "banded.yaml")
+        #expect(desk.rebalanceBand == 0.02)
+        #expect(throws: InputError.self) { try DeskFile.parse("name: banded\nrebalance_band: 2\nroles: [portfolio_manager]\n", file: "banded.yaml") }
     }
 }

@@ -119,7 +119,7 @@ struct PeekingRole: DeskRole {
         #expect(RoleScript.facts(of: macroPrompt).contains("IDX 100.00"))
         #expect(RoleScript.facts(of: macroPrompt).contains("market: The central bank cut rates"))
         let pmPrompt = try #require(model.requests.first { RoleScript.role(of: $0) == "portfolio_manager" })
-        #expect(RoleScript.facts(of: pmPrompt).contains(#"macro_analyst: {"stance":"easing","regime":"risk_on""#))
+        #expect(RoleScript.facts(of: pmPrompt).contains("macro_analyst: stance: easing; regime: risk_on"))
         #expect(step.toolCalls.contains { $0.role == "macro_analyst" && $0.tool == "prices" && $0.error == nil })
     }
 

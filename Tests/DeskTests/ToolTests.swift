@@ -27,7 +27,7 @@ import Testing
 @Suite struct ToolTests {
     func context(day index: Int = 5, book: BookView = BookView(cash: 100_000, equity: 100_000, positions: [:], openOrders: []),
                  news: [NewsItem] = []) -> ToolContext {
-        let (scenario, data) = AgentMarket.make(news: news)
+        let (scenario, data) = AgentMarket.make(news: news, dailyNotes: false)
         let day = AgentMarket.days[index]
         let decision = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: index,
                                        feed: PointInTimeFeed(data: data, asOf: day), book: book, seed: 0, run: RunID(1), journal: InMemoryJournal())

@@ -45,6 +45,16 @@ public actor Agent {
         let definition = role.definition
         let prepared = try await prepare(context: context, universe: universe, reports: reports, plan: plan, services: services)
         var activity = prepared.activity
+        if definition.stage == .analysis, !prepared.hasFacts {
+            // Nothing to read (no event notes in its window, say): asking the model would only
+            // invite an invented answer. The role reports that, journalled as its decision.
+            let note = "not asked: nothing to read at this decision"
+            activity.record(DecisionRecord(role: definition.name, stage: definition.stage.rawValue, output: RoleReport.nothingToRead,
+                                           rationale: note))
+            return RoleResult(report: RoleReport(role: definition.name, stage: definition.stage, output: RoleReport.nothingToRead,
+                                                 rationale: note, isFallback: false),
+                              activity: activity)
+        }
         var sampling = definition.sampling
         sampling.seed = SeededRandom.derive(context.seed, definition.name, context.stepIndex)
         let outcome = try await services.gateway.call(role: definition.name, messages: prepared.messages, sampling: sampling,
@@ -68,9 +78,10 @@ public actor Agent {
                           activity: activity)
     }
 
-    /// The prompt the role would get at this step, with the tool calls made to gather its inputs.
+    /// The prompt the role would get at this step, with the tool calls made to gather its inputs;
+    /// `hasFacts` is false when every input came back empty.
     public func prepare(context: DecisionContext, universe: [String], reports: [RoleReport], plan: ExecutionPlan?,
-                        services: DeskServices) async throws -> (messages: [ChatMessage], schema: OutputSchema, activity: StepActivity) {
+                        services: DeskServices) async throws -> (messages: [ChatMessage], schema: OutputSchema, activity: StepActivity, hasFacts: Bool) {
         let definition = role.definition
         if context.decisionIndex == 0 { memory[context.run] = nil }
         let symbols = definition.symbols ?? universe
@@ -95,6 +106,6 @@ public actor Agent {
         let context = min(model.descriptor.contextLength, services.contextTokens)
         let budget = max(64, context - definition.sampling.maxTokens - 64)
         let prompt = RolePrompt(definition: definition, schema: schema, situation: situation, sections: sections, tokenBudget: budget)
-        return (role.messages(prompt), schema, activity)
+        return (role.messages(prompt), schema, activity, sections.contains(where: \.hasFacts))
     }
 }

@@ -27,6 +27,7 @@ public struct AgentDesk: DeskPolicy {
 
     public var name: String { definition.name }
     public var models: [String: ModelDescriptor] { services.gateway.roster.descriptors }
+    public var rebalanceBand: Double { definition.rebalanceBand }
 
     /// Each role as the journal's `agents` table records it: stage, model, instruction digest, tools.
     public var agentRecords: [AgentRecord] {

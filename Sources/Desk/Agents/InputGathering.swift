@@ -47,13 +47,16 @@ enum InputGatherer {
                 let who = note.symbols.isEmpty ? "market" : note.symbols.joined(separator: ",")
                 return "\(note.day.iso)\(note.time.map { " " + $0 } ?? "") \(who): \(PromptFormat.oneLine(note.text, limit: 220))"
             }
+            let hasFacts = !lines.isEmpty
             if lines.isEmpty { lines = ["none"] }
             if output.omitted > 0 { lines.append("(\(output.omitted) older notes not shown)") }
-            return PromptSection(title(input), lines: lines)
+            return PromptSection(title(input), lines: lines, hasFacts: hasFacts)
 
         case .indicators:
             let output = try await toolbox.call(IndicatorsTool(), IndicatorsTool.Input(symbols: symbols))
-            let header = "symbol close mom20 vs_sma20 vs_sma50 rsi14 macd vol20 drawdown"
+            // Whole percentages and no price column: the table is the technical analyst's whole
+            // prompt, and every digit is a token for a small model's tokenizer.
+            let header = "symbol mom20 vs_sma20 vs_sma50 rsi14 macd vol20 drawdown"
             let rows = output.snapshots.map { s -> String in
                 func gap(_ average: Double?) -> Double? {
                     guard let close = s.close, let average, average > 0 else { return nil }
@@ -61,9 +64,9 @@ enum InputGatherer {
                 }
                 var macd = "n/a"
                 if let line = s.macd, let signal = s.macdSignal { macd = line >= signal ? "up" : "down" }
-                return [s.symbol, s.close.map(PromptFormat.price) ?? "n/a", PromptFormat.percent(s.momentum20), PromptFormat.percent(gap(s.sma20)),
-                        PromptFormat.percent(gap(s.sma50)), s.rsi14.map { String(format: "%.0f", $0) } ?? "n/a", macd,
-                        PromptFormat.percent(s.volatility20), PromptFormat.percent(s.drawdown)].joined(separator: " ")
+                return [s.symbol, PromptFormat.wholePercent(s.momentum20), PromptFormat.wholePercent(gap(s.sma20)),
+                        PromptFormat.wholePercent(gap(s.sma50)), s.rsi14.map { String(format: "%.0f", $0) } ?? "n/a", macd,
+                        PromptFormat.wholePercent(s.volatility20), PromptFormat.wholePercent(s.drawdown)].joined(separator: " ")
             }
             return PromptSection(title(input), lines: [header] + rows, keep: 1)
 
@@ -94,13 +97,15 @@ enum InputGatherer {
                 let values = view.observations.map { JSONNumber.text($0.value) }.joined(separator: " ")
                 return "\(view.series) (\(last.unit)): \(values) (latest for \(last.period.iso), public \(last.published.iso))"
             }
-            return PromptSection(title(input), lines: lines.isEmpty ? ["none"] : lines)
+            let published = output.series.contains { !$0.observations.isEmpty }
+            return PromptSection(title(input), lines: lines.isEmpty ? ["none"] : lines, hasFacts: published)
 
         case let .reports(roles):
             let chosen = situation.reports.filter { roles == nil || roles!.contains($0.role) }
             let lines = chosen.map { report -> String in
                 guard let output = report.output else { return "\(report.role): unavailable (\(report.failure ?? "no output"))" }
-                return "\(report.role)\(report.isFallback ? " (fallback)" : ""): \(output.compactText)"
+                if output == RoleReport.nothingToRead { return "\(report.role): nothing to read at this decision" }
+                return "\(report.role)\(report.isFallback ? " (fallback)" : ""): \(output.promptText)"
             }
             return PromptSection(title(input), lines: lines.isEmpty ? ["none"] : lines)
 
@@ -108,7 +113,10 @@ enum InputGatherer {
             let output = try await toolbox.call(BookTool(), BookTool.Input())
             let cashShare = output.equity > 0 ? output.cash / output.equity : 0
             var lines = ["equity \(PromptFormat.amount(output.equity)), cash \(PromptFormat.amount(output.cash)) (\(PromptFormat.percent(cashShare)))"]
-            lines += output.positions.map { "\($0.symbol) \(JSONNumber.text($0.quantity)) sh \(PromptFormat.percent($0.weight))" }
+            // Weights are what the deciding roles reason in; the share counts stay in the tool's journalled output.
+            let held = output.positions.filter { abs($0.weight) >= 0.0005 }
+            if !held.isEmpty { lines.append(held.map { "\($0.symbol) \(PromptFormat.percent($0.weight))" }.joined(separator: ", ")) }
+            if held.count < output.positions.count { lines.append("\(output.positions.count - held.count) positions under 0.05% each") }
             if output.positions.isEmpty { lines.append("no positions") }
             return PromptSection(title(input), lines: lines, keep: 1)
 
@@ -127,9 +135,8 @@ enum InputGatherer {
         case .plan:
             guard let plan = situation.plan else { return PromptSection(title(input), lines: ["no plan at this stage"]) }
             var lines = plan.trades.map { t in
-                var line = "\(t.symbol) \(t.side.rawValue) \(JSONNumber.text(t.quantity)) sh (~\(PromptFormat.amount(t.quantity * t.close))), "
-                line += "weight \(PromptFormat.percent(t.currentWeight))->\(PromptFormat.percent(t.targetWeight)), close \(PromptFormat.price(t.close)), "
-                line += "volume \(PromptFormat.amount(t.volume))"
+                var line = "\(t.symbol) \(t.side.rawValue) \(JSONNumber.text(t.quantity)) sh ~\(PromptFormat.amount(t.quantity * t.close)), "
+                line += "close \(PromptFormat.price(t.close)), \(t.volume > 0 ? String(format: "%.2f%%", 100 * t.quantity / t.volume) : "n/a") of volume"
                 if let cap = t.orderCap { line += ", max order \(PromptFormat.amount(cap)) sh" }
                 return line
             }
@@ -137,7 +144,7 @@ enum InputGatherer {
             return PromptSection(title(input), lines: lines)
 
         case .memory:
-            guard let memory = situation.memory else { return PromptSection(title(input), lines: ["none yet"]) }
+            guard let memory = situation.memory else { return PromptSection(title(input), lines: ["none yet"], hasFacts: false) }
             return PromptSection(title(input), lines: ["\(memory.day.iso): \(memory.output.compactText)"])
         }
     }

@@ -4,7 +4,7 @@ import LanguageModel
 /// models (the default SmolLM2-135M has a 2,048-token budget here): lists of symbols rather than
 /// one object per symbol where that says the same, bounded rationales, and greedy decoding.
 public enum BuiltInRoles {
-    static let rationale = OutputSchema.Property("rationale", .text(maxLength: 160))
+    static let rationale = OutputSchema.Property("rationale", .text(maxLength: 100))
     static let symbols = OutputSchema.array(items: .symbol, minItems: 0, maxItems: 5)
     static let unit = OutputSchema.number(minimum: 0, maximum: 1)
 
@@ -23,10 +23,10 @@ public enum BuiltInRoles {
                 .init("symbol", .symbol),
                 .init("sentiment", .choice(["positive", "negative", "neutral"])),
                 .init("conviction", unit),
-            ]), minItems: 0, maxItems: 5)),
+            ]), minItems: 0, maxItems: 3)),
             rationale,
         ]),
-        sampling: SamplingSettings(maxTokens: 160),
+        sampling: SamplingSettings(maxTokens: 128),
         summary: "event notes → sentiment and conviction per symbol")
 
     /// Reads indicator figures and names trends and stretched prices.

@@ -19,11 +19,14 @@ public struct DeskDefinition: Sendable {
     public var contextTokens: Int
     /// Limits on a replay's model use (``RunBudget``); command-line flags override them.
     public var budget: RunBudget?
+    /// Weight gaps smaller than this fraction of equity are left untraded (``TargetExecution/rebalanceBand``).
+    public var rebalanceBand: Double
     /// The roles in desk order; stages run in stage order, roles of a stage in this order.
     public var roles: [any DeskRole]
 
     public init(name: String, description: String = "", file: String? = nil, model: String? = nil, universe: [String]? = nil,
-                callTimeout: Duration = .seconds(120), contextTokens: Int = 2048, budget: RunBudget? = nil, roles: [any DeskRole]) {
+                callTimeout: Duration = .seconds(120), contextTokens: Int = 2048, budget: RunBudget? = nil, rebalanceBand: Double = 0,
+                roles: [any DeskRole]) {
         self.name = name
         self.description = description
         self.file = file
@@ -32,6 +35,7 @@ public struct DeskDefinition: Sendable {
         self.callTimeout = callTimeout
         self.contextTokens = contextTokens
         self.budget = budget
+        self.rebalanceBand = rebalanceBand
         self.roles = roles
     }
 

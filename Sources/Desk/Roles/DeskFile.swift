@@ -10,6 +10,7 @@ import LanguageModel
 /// model: smollm2            # optional; `desk replay --model` overrides it
 /// call_timeout: 60s         # per model call
 /// fallback: keep_book       # the decision role's fallback unless it names its own
+/// rebalance_band: 0.01      # weight gaps under 1 % of equity are not traded (default 0)
 /// roles:
 ///   - news_analyst                        # a registered role, as it is
 ///   - use: technical_analyst              # a registered role with overrides
@@ -27,7 +28,7 @@ import LanguageModel
 /// Unknown keys, wrong types and impossible values are ``InputError``s naming the file, line and key.
 public enum DeskFile {
     /// The top-level keys.
-    static let deskKeys = ["name", "description", "model", "universe", "call_timeout", "context_tokens", "budget", "fallback", "roles"]
+    static let deskKeys = ["name", "description", "model", "universe", "call_timeout", "context_tokens", "budget", "fallback", "rebalance_band", "roles"]
 
     public static func load(path: String, registry: RoleRegistry = .builtIn, knownTools: Set<String> = Set(ToolRegistry.standard().names)) throws -> DeskDefinition {
         try read(YAMLValue.read(path: path), registry: registry, knownTools: knownTools)
@@ -60,6 +61,13 @@ public enum DeskFile {
             try keys.finish()
         }
         let deskFallback = try fields.optional("fallback").map { try fallback($0, stage: .decision) }
+        let rebalanceBand = try fields.optional("rebalance_band").map { value -> Double in
+            let band = try value.double()
+            guard band >= 0, band < 0.5 else {
+                throw value.error("rebalance_band \(band) is not a fraction of equity below 0.5", remedy: "write e.g. 0.01 for 1 %")
+            }
+            return band
+        } ?? 0
         let rolesValue = try fields.required("roles")
         try fields.finish()
 
@@ -72,7 +80,7 @@ public enum DeskFile {
             roles.append(role.role)
         }
         let definition = DeskDefinition(name: name, description: description, file: root.file, model: model, universe: universe,
-                                        callTimeout: timeout, contextTokens: contextTokens, budget: budget, roles: roles)
+                                        callTimeout: timeout, contextTokens: contextTokens, budget: budget, rebalanceBand: rebalanceBand, roles: roles)
         let problems = definition.problems(knownTools: knownTools)
         if !problems.isEmpty {
             throw rolesValue.error(problems.joined(separator: "; "), remedy: "see README.md, \"Add a role\"")

@@ -12,6 +12,9 @@ public struct RoleReport: Sendable, Hashable {
     /// Why the role has no valid output, when it has none (e.g. `timeout: …`).
     public var failure: String?
 
+    /// The output of an analysis role that was not asked because it had nothing to read.
+    public static let nothingToRead = JSONValue.object([.init("nothing_to_read", .bool(true))])
+
     public init(role: String, stage: RoleStage, output: JSONValue?, rationale: String?, isFallback: Bool, failure: String? = nil) {
         self.role = role
         self.stage = stage
