@@ -154,6 +154,10 @@ public actor Orchestrator {
         var fillCount = 0, modelCalls = 0, completionTokens = 0, failures = 0
         var decisionIndex = 0
         let meter = options.budget.flatMap { $0.isUnlimited ? nil : BudgetMeter($0) }
+        let decisionSteps = data.sessions.indices.filter { decisionDays.contains(data.sessions[$0]) && data.sessions[$0] < data.sessions.last! }
+        // A desk that analyses ahead is told each next decision, unless a budget is metered: then
+        // calls are made strictly in step order, so a limit falls between the same two calls.
+        let ahead = meter == nil ? policy as? any AnalysisAheadDesk : nil
         func summary() -> RunSummary {
             RunSummary.from(equity: equityCurve, days: equityDays, initialCash: scenario.initialCash, fills: fillCount, modelCalls: modelCalls, failures: failures)
         }
@@ -169,9 +173,13 @@ public actor Orchestrator {
                 do {
                     // Recomputed steps are served from the call cache and cost nothing.
                     if !recorded { try meter?.check() }
+                    let next = decisionSteps.first { $0 > index }.map {
+                        UpcomingDecision(index: $0, decisionIndex: decisionIndex + 1, cacheMode: $0 < committed.count ? .reuse : options.cacheMode)
+                    }
                     step = try await runSession(run: run, index: index, day: day,
                                                 isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex,
-                                                cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter)
+                                                cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter,
+                                                ahead: ahead, next: next)
                 } catch let exhausted as BudgetExhausted {
                     // The step under way is abandoned whole: nothing of it was written.
                     throw try await stopRun(run, before: index, written: reopened, committed: committed.count,
@@ -208,13 +216,16 @@ public actor Orchestrator {
                 }
             }
         } catch let error as ReplayStopped {
+            await ahead?.discardAnalysisAhead(run: run)
             throw error
         } catch {
+            await ahead?.discardAnalysisAhead(run: run)
             guard reopened else { throw error }
             let status: RunStatus = error is CancellationError ? .stopped : .failed
             try? await journal.finishRun(run, status: status, summary: equityCurve.isEmpty ? nil : summary(), reason: String(describing: error))
             throw error
         }
+        await ahead?.discardAnalysisAhead(run: run)
         if !reopened { try await journal.reopenRun(run) }
         let final = summary()
         try await journal.finishRun(run, status: .completed, summary: final, reason: nil)
@@ -238,8 +249,15 @@ public actor Orchestrator {
         return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
+    /// The decision after the current one, as a desk analysing ahead is told of it.
+    private struct UpcomingDecision {
+        var index: Int
+        var decisionIndex: Int
+        var cacheMode: CallCacheMode
+    }
+
     private func runSession(run: RunID, index: Int, day: Day, isDecision: Bool, decisionIndex: Int, cacheMode: CallCacheMode,
-                            budget: BudgetMeter?) async throws -> StepRecord {
+                            budget: BudgetMeter?, ahead: (any AnalysisAheadDesk)?, next: UpcomingDecision?) async throws -> StepRecord {
         let bars = sessionBars.bars(on: day)
         let report = exchange.runSession(day, bars: bars)
         var step = StepRecord(index: index, day: day, isDecision: isDecision, equity: EquityRecord(day: day, ledger: exchange.ledger))
@@ -255,6 +273,12 @@ public actor Orchestrator {
             let context = DecisionContext(scenario: scenario, day: day, stepIndex: index, decisionIndex: decisionIndex,
                                           feed: feed, book: book, seed: options.seed, run: run, journal: journal,
                                           cacheMode: cacheMode, budget: budget)
+            if let ahead, let next {
+                let nextDay = data.sessions[next.index]
+                await ahead.scheduleAnalysis(DecisionContext(scenario: scenario, day: nextDay, stepIndex: next.index, decisionIndex: next.decisionIndex,
+                                                             feed: feeds.feed(asOf: nextDay), book: book, seed: options.seed, run: run,
+                                                             journal: journal, cacheMode: next.cacheMode, budget: nil))
+            }
             var activity = StepActivity()
             var proposal: DeskProposal
             do {

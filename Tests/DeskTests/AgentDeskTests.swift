@@ -75,6 +75,40 @@ import Testing
         #expect(news.startedAt < technical.finishedAt && technical.startedAt < news.finishedAt, "the analysts' calls overlap in time")
     }
 
+    @Test func theNextDecisionsAnalystsWorkBesideThisDecisionsLaterStagesAndChangeNothing() async throws {
+        func model() -> ScriptedModel {
+            ScriptedModel(delay: { RoleScript.role(of: $0) == "portfolio_manager" ? .milliseconds(300) : nil }) { Answers.reply($0) }
+        }
+        let ahead = try await AgentRun.run(try AgentRun.desk(model: model()))
+        // A metered budget keeps every call in step order: no analysis ahead.
+        let inOrder = try await AgentRun.run(try AgentRun.desk(model: model()), budget: RunBudget(maxCalls: 10_000))
+        #expect(ahead.steps.map(\.withoutWallClock) == inOrder.steps.map(\.withoutWallClock))
+
+        func call(_ run: InMemoryJournal.StoredRun, _ step: Int, _ role: String) throws -> ModelCallRecord {
+            try #require(run.decisionSteps[step].modelCalls.first { $0.role == role })
+        }
+        // Ahead: the second decision's analysts started while the first decision's manager was thinking…
+        #expect(try call(ahead, 1, "news_analyst").startedAt < call(ahead, 0, "portfolio_manager").finishedAt)
+        #expect(try call(ahead, 1, "technical_analyst").startedAt < call(ahead, 0, "portfolio_manager").finishedAt)
+        // …in order, only after it had decided.
+        #expect(try call(inOrder, 1, "news_analyst").startedAt >= call(inOrder, 0, "portfolio_manager").finishedAt)
+    }
+
+    @Test func onlyRolesThatReadTheMarketAloneAreAnalysedAhead() {
+        #expect(BuiltInRoles.newsAnalyst.readsMarketOnly && BuiltInRoles.technicalAnalyst.readsMarketOnly)
+        #expect(!BuiltInRoles.portfolioManager.readsMarketOnly && !BuiltInRoles.executionTrader.readsMarketOnly)
+        var bookReader = BuiltInRoles.newsAnalyst
+        bookReader.inputs.append(.book)
+        bookReader.tools.append(ToolName.book)
+        #expect(!bookReader.readsMarketOnly)
+        var reportReader = BuiltInRoles.technicalAnalyst
+        reportReader.inputs.append(.reports(roles: nil))
+        #expect(!reportReader.readsMarketOnly)
+        struct SwiftRole: DeskRole { let definition = BuiltInRoles.newsAnalyst }
+        #expect(!SwiftRole().readsMarketOnly, "a Swift role could read anything its situation holds")
+        #expect(DefinedRole(BuiltInRoles.newsAnalyst).readsMarketOnly)
+    }
+
     @Test func eachCallsSeedIsDerivedFromTheRunRoleAndStep() async throws {
         let model = Answers.model()
         let run = try await AgentRun.run(try AgentRun.desk(model: model), seed: 9)

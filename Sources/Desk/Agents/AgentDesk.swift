@@ -20,10 +20,11 @@ import Market
 /// `cancel_order` and `submit_order` for the execution role). Every such call is journalled as
 /// the role's tool call, and only tools the role lists are called; a call to another is refused
 /// and journalled, and the role's fallback applies.
-public struct AgentDesk: DeskPolicy {
+public struct AgentDesk: DeskPolicy, AnalysisAheadDesk {
     public let definition: DeskDefinition
     public let services: DeskServices
     public let agents: [Agent]
+    let ahead = AnalysisAheadStore()
 
     public var name: String { definition.name }
     public var models: [String: ModelDescriptor] { services.gateway.roster.descriptors }
@@ -74,15 +75,29 @@ public struct AgentDesk: DeskPolicy {
         var reports: [RoleReport] = []
 
         let analysts = agents(in: .analysis)
+        let begun = await ahead.take(run: context.run, stepIndex: context.stepIndex)
         let results = try await withThrowingTaskGroup(of: (Int, RoleResult).self) { group in
             for (index, agent) in analysts.enumerated() {
                 group.addTask {
-                    (index, try await agent.act(context: context, universe: universe, reports: [], plan: nil, services: services))
+                    if let early = begun[index] {
+                        return (index, try await withTaskCancellationHandler { try await early.value } onCancel: { early.cancel() })
+                    }
+                    return (index, try await agent.act(context: context, universe: universe, reports: [], plan: nil, services: services))
                 }
             }
             var collected = [RoleResult?](repeating: nil, count: analysts.count)
             for try await (index, result) in group { collected[index] = result }
             return collected.compactMap { $0 }
+        }
+        // The next decision's market-only analysts start now, beside this decision's later stages
+        // (their model calls batch with the portfolio manager's and the trader's).
+        if let next = await ahead.next(run: context.run, after: context.stepIndex) {
+            let nextUniverse = self.universe(next.scenario)
+            var tasks: [Int: Task<RoleResult, any Error>] = [:]
+            for (index, agent) in analysts.enumerated() where agent.role.readsMarketOnly {
+                tasks[index] = Task { try await agent.act(context: next, universe: nextUniverse, reports: [], plan: nil, services: services) }
+            }
+            if !tasks.isEmpty { await ahead.store(tasks, run: next.run, stepIndex: next.stepIndex) }
         }
         for result in results {
             activity.append(result.activity)
@@ -127,6 +142,10 @@ public struct AgentDesk: DeskPolicy {
             return DeskProposal(activity: activity, reports: reports)
         }
     }
+
+    func scheduleAnalysis(_ next: DecisionContext) async { await ahead.schedule(next) }
+
+    func discardAnalysisAhead(run: RunID) async { await ahead.discard(run: run) }
 
     public func execute(_ context: DecisionContext, plan original: ExecutionPlan) async throws -> ExecutionProposal {
         let universe = self.universe(context.scenario)

@@ -316,4 +316,6 @@ struct OverriddenRole: DeskRole {
     }
 
     func messages(_ prompt: RolePrompt) -> [ChatMessage] { base.messages(prompt) }
+
+    var readsMarketOnly: Bool { base.readsMarketOnly && definition.readsMarketOnly }
 }

@@ -57,9 +57,15 @@ public protocol DeskRole: Sendable {
     func extraSections(_ toolbox: inout RoleToolbox, situation: RoleSituation) async throws -> [PromptSection]
     /// The conversation the model receives. The default is ``PromptWriter/messages(_:)``.
     func messages(_ prompt: RolePrompt) -> [ChatMessage]
+    /// True when the role's work at a decision depends on the market up to that decision alone
+    /// (never on the book, the plan or other roles), so the desk may do it ahead, while the
+    /// previous decision is still being made (see ``AgentDesk``). False by default: a Swift role
+    /// could read anything its situation holds; ``DefinedRole`` answers from its definition.
+    var readsMarketOnly: Bool { get }
 }
 
 extension DeskRole {
+    public var readsMarketOnly: Bool { false }
     public func extraSections(_ toolbox: inout RoleToolbox, situation: RoleSituation) async throws -> [PromptSection] { [] }
     public func messages(_ prompt: RolePrompt) -> [ChatMessage] { PromptWriter().messages(prompt) }
 }
@@ -68,6 +74,7 @@ extension DeskRole {
 public struct DefinedRole: DeskRole {
     public var definition: RoleDefinition
     public init(_ definition: RoleDefinition) { self.definition = definition }
+    public var readsMarketOnly: Bool { definition.readsMarketOnly }
 }
 
 /// The roles desk files can name, by name: the built-ins plus any registered Swift roles.

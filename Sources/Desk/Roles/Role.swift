@@ -188,6 +188,21 @@ public struct RoleDefinition: Sendable, Hashable {
         return found
     }
 
+    /// The tools that read the market up to the decision and nothing of the desk's own state.
+    public static let marketTools: Set<String> = [ToolName.prices, ToolName.returns, ToolName.indicators, ToolName.news, ToolName.macro]
+
+    /// True for an analysis role whose inputs and tools read the market alone (and its own last
+    /// answer): its work at a decision does not depend on the book, a plan or other roles.
+    public var readsMarketOnly: Bool {
+        guard stage == .analysis, Set(tools).isSubset(of: RoleDefinition.marketTools) else { return false }
+        return inputs.allSatisfy { input in
+            switch input {
+            case .news, .indicators, .prices, .returns, .series, .macro, .memory: return true
+            case .reports, .book, .exposure, .pnl, .plan: return false
+            }
+        }
+    }
+
     static func isIdentifier(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
         return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
