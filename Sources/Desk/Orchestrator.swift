@@ -154,7 +154,9 @@ public actor Orchestrator {
         var fillCount = 0, modelCalls = 0, completionTokens = 0, failures = 0
         var decisionIndex = 0
         let meter = options.budget.flatMap { $0.isUnlimited ? nil : BudgetMeter($0) }
+        // Decisions are taken on the cadence's days, never after the last session (nothing could fill).
         let decisionSteps = data.sessions.indices.filter { decisionDays.contains(data.sessions[$0]) && data.sessions[$0] < data.sessions.last! }
+        let isDecisionStep = Set(decisionSteps)
         // A desk that analyses ahead is told each next decision, unless a budget is metered: then
         // calls are made strictly in step order, so a limit falls between the same two calls.
         let ahead = meter == nil ? policy as? any AnalysisAheadDesk : nil
@@ -173,11 +175,11 @@ public actor Orchestrator {
                 do {
                     // Recomputed steps are served from the call cache and cost nothing.
                     if !recorded { try meter?.check() }
-                    let next = decisionSteps.first { $0 > index }.map {
+                    let next = ahead == nil ? nil : decisionSteps.first { $0 > index }.map {
                         UpcomingDecision(index: $0, decisionIndex: decisionIndex + 1, cacheMode: $0 < committed.count ? .reuse : options.cacheMode)
                     }
                     step = try await runSession(run: run, index: index, day: day,
-                                                isDecision: decisionDays.contains(day) && day < data.sessions.last!, decisionIndex: decisionIndex,
+                                                isDecision: isDecisionStep.contains(index), decisionIndex: decisionIndex,
                                                 cacheMode: recorded ? .reuse : options.cacheMode, budget: recorded ? nil : meter,
                                                 ahead: ahead, next: next)
                 } catch let exhausted as BudgetExhausted {
