@@ -10,6 +10,8 @@ public struct AgentUsage: Sendable, Hashable {
     public var cacheHits: Int
     /// Tokens of the calls a model served (cache hits cost none).
     public var promptTokens: Int
+    /// Prompt tokens the model's prefix cache already held (not computed again).
+    public var cachedPromptTokens: Int
     public var completionTokens: Int
     /// Seconds the model took over those calls, summed (calls that overlapped count each).
     public var modelSeconds: Double
@@ -21,11 +23,12 @@ public struct AgentUsage: Sendable, Hashable {
     /// Risk events by action (`clip`, `scale`, `veto`).
     public var riskEventsByAction: [String: Int]
 
-    public init(modelCalls: Int, cacheHits: Int, promptTokens: Int, completionTokens: Int, modelSeconds: Double, invalidCalls: Int,
-                failuresByKind: [String: Int], fallbacks: Int, riskEventsByAction: [String: Int]) {
+    public init(modelCalls: Int, cacheHits: Int, promptTokens: Int, cachedPromptTokens: Int = 0, completionTokens: Int, modelSeconds: Double,
+                invalidCalls: Int, failuresByKind: [String: Int], fallbacks: Int, riskEventsByAction: [String: Int]) {
         self.modelCalls = modelCalls
         self.cacheHits = cacheHits
         self.promptTokens = promptTokens
+        self.cachedPromptTokens = cachedPromptTokens
         self.completionTokens = completionTokens
         self.modelSeconds = modelSeconds
         self.invalidCalls = invalidCalls
@@ -49,6 +52,7 @@ extension SQLiteJournal {
                 SELECT COUNT(*) AS calls,
                        COALESCE(SUM(cache_hit), 0) AS hits,
                        COALESCE(SUM(CASE WHEN cache_hit = 0 THEN prompt_tokens ELSE 0 END), 0) AS prompt,
+                       COALESCE(SUM(CASE WHEN cache_hit = 0 THEN cached_prompt_tokens ELSE 0 END), 0) AS cached,
                        COALESCE(SUM(CASE WHEN cache_hit = 0 THEN completion_tokens ELSE 0 END), 0) AS completion,
                        COALESCE(SUM(CASE WHEN cache_hit = 0 THEN latency ELSE 0 END), 0) AS seconds,
                        COALESCE(SUM(CASE WHEN valid = 0 THEN 1 ELSE 0 END), 0) AS invalid
@@ -63,7 +67,8 @@ extension SQLiteJournal {
                 risk[row["action"]] = row["n"]
             }
             let fallbacks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM decisions WHERE run_id = ? AND is_fallback = 1", arguments: [id]) ?? 0
-            return AgentUsage(modelCalls: calls["calls"], cacheHits: calls["hits"], promptTokens: calls["prompt"], completionTokens: calls["completion"],
+            return AgentUsage(modelCalls: calls["calls"], cacheHits: calls["hits"], promptTokens: calls["prompt"], cachedPromptTokens: calls["cached"],
+                              completionTokens: calls["completion"],
                               modelSeconds: calls["seconds"], invalidCalls: calls["invalid"], failuresByKind: failures, fallbacks: fallbacks,
                               riskEventsByAction: risk)
         }

@@ -92,13 +92,16 @@ struct ReplayCommand: AsyncParsableCommand {
             let options = ReplayOptions(seed: seed, codeVersion: DeskVersion.current, pace: pace, progress: progress, recordedOptions: recorded,
                                         cacheMode: modelRun.cache, stop: StopSignals.install(), budget: budget)
             let orchestrator = Orchestrator(scenario: scenario, data: data, policy: policy, journal: journal, options: options)
+            let started = ContinuousClock.now
             let outcome = try await StopSignals.reportingStop(journal: journal) { try await orchestrator.run() }
+            let wall = ContinuousClock.now - started
             Terminal.clearStatus()
             let equity = try journal.equity(of: outcome.run)
             var summary = ReplaySummary(scenario: scenario, deskName: policy.name, seed: seed, journalPath: journal.path,
                                         run: outcome.run, equity: equity, fills: outcome.summary.fills,
                                         agents: isAgentDesk ? try journal.agentUsage(of: outcome.run) : nil,
                                         models: policy.models)
+            summary.wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
             if baselines { summary.baselines = try await ReplayBaselines.compute(for: outcome, scenario: scenario, data: data, journal: journal) }
             print(try dataMode.render(summary, journal: journal, json: json))
         }

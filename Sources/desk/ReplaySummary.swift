@@ -21,6 +21,8 @@ struct ReplaySummary {
     var models: [String: ModelDescriptor] = [:]
     /// The run's baselines, when they were replayed with it (`--baselines`).
     var baselines: [BaselineRun] = []
+    /// How long this replay took (the command's own clock; a resume counts only itself).
+    var wallSeconds: Double? = nil
 
     var performance: PerformanceSummary { PerformanceSummary(equity: equity, initialEquity: scenario.initialCash) }
 
@@ -37,7 +39,7 @@ struct ReplaySummary {
               total return   \(Format.percent(p.totalReturn))
               max drawdown   \(Format.percent(p.maxDrawdown.depth))\(ddDates)
               fills          \(fills)
-            \(baselineLines)\(agentLines)journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
+            \(baselineLines)\(agentLines)\(wallLine)journal \(journalPath)  run \(run)   (inspect: desk runs --journal \(journalPath))
             """
     }
 
@@ -53,6 +55,7 @@ struct ReplaySummary {
             .init("cache_hits", .number(Double(a.cacheHits))),
             .init("prompt_tokens", .number(Double(a.promptTokens))),
             .init("completion_tokens", .number(Double(a.completionTokens))),
+            .init("cached_prompt_tokens", .number(Double(a.cachedPromptTokens))),
             .init("tokens_per_second", .number(a.completionTokensPerSecond)),
             .init("invalid_outputs", .number(Double(a.invalidCalls))),
             .init("failures", counts(a.failuresByKind)),
@@ -60,6 +63,14 @@ struct ReplaySummary {
             .init("risk_events", counts(a.riskEventsByAction)),
         ]
         return .object(members)
+    }
+
+    /// The replay's wall time and pace, when measured.
+    var wallLine: String {
+        guard let wall = wallSeconds, wall > 0 else { return "" }
+        let minutes = Int(wall) / 60, seconds = wall - Double(minutes * 60)
+        let time = minutes > 0 ? String(format: "%d min %02.0f s", minutes, seconds) : String(format: "%.2f s", wall)
+        return "  wall time      \(time), " + String(format: "%.1f sessions a minute", Double(equity.count) / wall * 60) + "\n"
     }
 
     /// One line per baseline: its total return and max drawdown over the same sessions and costs.
@@ -80,10 +91,15 @@ struct ReplaySummary {
         let model = models["*"].map { "\($0.name)" } ?? "?"
         var lines = [
             "  model          \(model)\(models.count > 1 ? " (+\(models.count - 1) role models)" : "")",
-            "  model calls    \(a.modelCalls) (\(a.cacheHits) from the call cache), tokens \(a.promptTokens) in + \(a.completionTokens) out, "
-                + String(format: "%.1f tokens/s", a.completionTokensPerSecond),
-            "  failures       \(a.failures)\(a.failures > 0 ? " (\(counts(a.failuresByKind)))" : ""), fallbacks \(a.fallbacks)",
+            "  model calls    \(a.modelCalls) (\(a.cacheHits) from the call cache), tokens \(a.promptTokens) in"
+                + (a.cachedPromptTokens > 0 ? " (\(a.cachedPromptTokens) from the prefix cache)" : "") + " + \(a.completionTokens) out",
         ]
+        if let wall = wallSeconds, wall > 0 {
+            let read = a.promptTokens - a.cachedPromptTokens
+            lines.append("  model speed    " + String(format: "%.0f prompt and %.1f generated tokens a second of the replay", Double(read) / wall,
+                                                      Double(a.completionTokens) / wall))
+        }
+        lines.append("  failures       \(a.failures)\(a.failures > 0 ? " (\(counts(a.failuresByKind)))" : ""), fallbacks \(a.fallbacks)")
         if !a.riskEventsByAction.isEmpty { lines.append("  risk events    \(counts(a.riskEventsByAction))") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -107,6 +123,7 @@ struct ReplaySummary {
             .init("max_drawdown_peak", p.maxDrawdown.peak.map { .string($0.iso) } ?? .null),
             .init("max_drawdown_trough", p.maxDrawdown.trough.map { .string($0.iso) } ?? .null),
             .init("fills", .number(Double(fills))),
+            .init("wall_seconds", wallSeconds.map { .number($0) } ?? .null),
             .init("agents", agentsJSON),
             .init("baselines", baselinesJSON),
         ])

@@ -12,11 +12,14 @@ import Testing
         let scenario = Scenario(name: "s", universe: [], start: Day("2020-03-02")!, end: Day("2020-03-03")!, benchmark: "X", initialCash: 100)
         let equity = [EquityRecord(day: Day("2020-03-02")!, cash: 100, positionsValue: 0, equity: 100, grossExposure: 0),
                       EquityRecord(day: Day("2020-03-03")!, cash: 50, positionsValue: 60, equity: 110, grossExposure: 60)]
-        let usage = AgentUsage(modelCalls: 12, cacheHits: 2, promptTokens: 4000, completionTokens: 500, modelSeconds: 10, invalidCalls: 3,
-                               failuresByKind: ["invalid_output": 3, "timeout": 1], fallbacks: 4, riskEventsByAction: ["clip": 5, "veto": 1])
-        let summary = ReplaySummary(scenario: scenario, deskName: "default", seed: 0, journalPath: "j.sqlite", run: RunID(1), equity: equity, fills: 3,
+        let usage = AgentUsage(modelCalls: 12, cacheHits: 2, promptTokens: 4000, cachedPromptTokens: 1000, completionTokens: 500, modelSeconds: 10,
+                               invalidCalls: 3, failuresByKind: ["invalid_output": 3, "timeout": 1], fallbacks: 4, riskEventsByAction: ["clip": 5, "veto": 1])
+        var summary = ReplaySummary(scenario: scenario, deskName: "default", seed: 0, journalPath: "j.sqlite", run: RunID(1), equity: equity, fills: 3,
                                     agents: usage, models: ["*": ModelDescriptor(name: "smollm2", digest: "d", contextLength: 2048)])
-        #expect(summary.text.contains("  model calls    12 (2 from the call cache), tokens 4000 in + 500 out, 50.0 tokens/s"))
+        summary.wallSeconds = 75
+        #expect(summary.text.contains("  model calls    12 (2 from the call cache), tokens 4000 in (1000 from the prefix cache) + 500 out\n"))
+        #expect(summary.text.contains("  model speed    40 prompt and 6.7 generated tokens a second of the replay\n"))
+        #expect(summary.text.contains("  wall time      1 min 15 s, 1.6 sessions a minute\n"))
         #expect(summary.text.contains("  failures       4 (invalid_output 3, timeout 1), fallbacks 4"))
         #expect(summary.text.contains("  risk events    clip 5, veto 1"))
         #expect(summary.json["agents"]?["failures"]?["timeout"] == JSONValue.number(1))
