@@ -94,7 +94,7 @@ struct ReplaySummary {
             "  model calls    \(a.modelCalls) (\(a.cacheHits) from the call cache), tokens \(a.promptTokens) in"
                 + (a.cachedPromptTokens > 0 ? " (\(a.cachedPromptTokens) from the prefix cache)" : "") + " + \(a.completionTokens) out",
         ]
-        if let wall = wallSeconds, wall > 0 {
+        if let wall = wallSeconds, wall > 0, a.promptTokens + a.completionTokens > 0 {   // nil when the call cache answered everything
             let read = a.promptTokens - a.cachedPromptTokens
             lines.append("  model speed    " + String(format: "%.0f prompt and %.1f generated tokens a second of the replay", Double(read) / wall,
                                                       Double(a.completionTokens) / wall))
