@@ -36,19 +36,27 @@ struct JournalBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder for the synthetic scenario (kept between runs).", valueName: "dir"))
     var data: String = "Benchmarks/.cache/journal"
 
+    @Option(help: ArgumentHelp("Replay this scenario (file or bundled name) instead of the synthetic one.", valueName: "scenario"))
+    var scenario: String?
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y-\(cash)")
-            let scenarioFile = try SyntheticScenario(symbols: symbols, sessions: years * 252, cash: cash).write(to: folder)
-            let scenario = try ScenarioFile.load(path: scenarioFile.path)
+            let scenarioPath: String
+            if let named = self.scenario {
+                scenarioPath = try ScenarioLocator.resolve(named)
+            } else {
+                let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y-\(cash)")
+                scenarioPath = try SyntheticScenario(symbols: symbols, sessions: years * 252, cash: cash).write(to: folder).path
+            }
+            let scenario = try ScenarioFile.load(path: scenarioPath)
             let marketData = try MarketData.load(scenario)
             guard let policy = RuleDesks.named(desk, scenario: scenario) else {
                 throw ValidationError("unknown desk '\(desk)'; use one of: \(RuleDesks.names.joined(separator: ", "))")
             }
-            Terminal.note("scenario \(scenarioFile.path): \(symbols) symbols, \(marketData.sessions.count) sessions, cash \(cash), desk \(desk)")
+            Terminal.note("scenario \(scenarioPath): \(scenario.universe.count) symbols, \(marketData.sessions.count) sessions, cash \(Int(scenario.initialCash)), desk \(desk)")
 
             var with: [Double] = [], without: [Double] = []
             var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = [], commitCPU: [Double] = []
@@ -60,17 +68,27 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     defer { try? FileManager.default.removeItem(at: folder) }
                     let start = ContinuousClock.now, startCPU = ProcessCPU.seconds
                     let journal: any Journaling = variant
-                        ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path)) : DiscardingJournal()
+                        ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path), start: start) : DiscardingJournal()
+                    let opened = ContinuousClock.now
                     let outcome = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: journal,
                                                          options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
+                    let replayed = ContinuousClock.now
+                    if let timed = journal as? TimedJournal {
+                        written = try JournalFigures(timed.journal, run: outcome.run)
+                        try timed.journal.close()
+                    }
                     let seconds = (ContinuousClock.now - start).seconds, cpu = ProcessCPU.seconds - startCPU
                     if let timed = journal as? TimedJournal {
                         with.append(seconds)
                         withCPU.append(cpu)
-                        written = try JournalFigures(timed.journal, run: outcome.run)
                         let writer = timed.journal.writerFigures
                         writerCPU.append(writer.cpuSeconds)
                         commitCPU.append(timed.commitSeconds)
+                        let marks = timed.marks
+                        Terminal.note(String(format: "    open %.1f ms, begin run %.1f ms, steps %.1f ms (last commit queued), drain+finish %.1f ms, close %.1f ms",
+                                             (opened - start).seconds * 1e3, marks.begun * 1e3 - (opened - start).seconds * 1e3,
+                                             (marks.lastCommit - marks.begun) * 1e3, (replayed - start).seconds * 1e3 - marks.lastCommit * 1e3,
+                                             (seconds - (replayed - start).seconds) * 1e3))
                         Terminal.note(String(format: "    writer thread cpu %.3f s; in `commit` on the replay's thread %.3f s; the replay waited for the writer %d times, %.3f s in all",
                                              writer.cpuSeconds, timed.commitSeconds, writer.waits, writer.waitedSeconds))
                     } else {
@@ -88,7 +106,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
             let replaySide = median(zip(withCPU, writerCPU).map { $0 - $1 })
             if json {
                 print(JSONValue.object([
-                    .init("symbols", .number(Double(symbols))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(Double(cash))),
+                    .init("scenario", .string(scenarioPath)), .init("symbols", .number(Double(scenario.universe.count))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(scenario.initialCash)),
                     .init("desk", .string(desk)), .init("repeats", .number(Double(repeats))),
                     .init("with_journal_seconds", .array(with.map(JSONValue.number))),
                     .init("without_journal_seconds", .array(without.map(JSONValue.number))),
@@ -132,20 +150,37 @@ private struct DiscardingJournal: Journaling {
 /// (commits that resumed on another thread after waiting for the writer are not counted).
 private final class TimedJournal: Journaling, @unchecked Sendable {
     let journal: SQLiteJournal
+    private let start: ContinuousClock.Instant
     private let lock = NSLock()
     private var seconds = 0.0
+    private var begun = 0.0, lastCommit = 0.0
 
-    init(_ journal: SQLiteJournal) { self.journal = journal }
+    init(_ journal: SQLiteJournal, start: ContinuousClock.Instant) {
+        self.journal = journal
+        self.start = start
+    }
 
     var commitSeconds: Double { lock.withLock { seconds } }
 
-    func beginRun(_ manifest: RunManifest) async throws -> RunID { try await journal.beginRun(manifest) }
+    /// Seconds from the start of the measurement to the end of `beginRun` and of the last `commit` call.
+    var marks: (begun: Double, lastCommit: Double) { lock.withLock { (begun, lastCommit) } }
+
+    func beginRun(_ manifest: RunManifest) async throws -> RunID {
+        let run = try await journal.beginRun(manifest)
+        let now = (ContinuousClock.now - start).seconds
+        lock.withLock { begun = now; lastCommit = now }
+        return run
+    }
     func commit(_ step: StepRecord, to run: RunID) async throws {
         let thread = pthread_self(), start = BenchThreadCPU.seconds
         try await journal.commit(step, to: run)
         let elapsed = BenchThreadCPU.seconds - start
+        let now = (ContinuousClock.now - self.start).seconds
         // A commit that waited for the writer may resume on another thread, whose clock says nothing of this one.
-        if pthread_equal(thread, pthread_self()) != 0 { lock.withLock { seconds += elapsed } }
+        lock.withLock {
+            if pthread_equal(thread, pthread_self()) != 0 { seconds += elapsed }
+            lastCommit = now
+        }
     }
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
         try await journal.finishRun(run, status: status, summary: summary, reason: reason)
