@@ -39,8 +39,19 @@ struct JournalBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay this scenario (file or bundled name) instead of the synthetic one.", valueName: "scenario"))
     var scenario: String?
 
+    @Flag(help: "Time whole processes instead (needs --scenario): `desk replay` itself, and a child that loads the scenario and replays it with the SQLite journal or with none.")
+    var wholeCommand = false
+
+    @Option(help: .hidden)
+    var child: ChildVariant?
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
+
+    /// What a `--whole-command` child process does after loading the scenario.
+    enum ChildVariant: String, ExpressibleByArgument {
+        case withJournal = "with-journal", withoutJournal = "without-journal"
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -56,7 +67,18 @@ struct JournalBenchCommand: AsyncParsableCommand {
             guard let policy = RuleDesks.named(desk, scenario: scenario) else {
                 throw ValidationError("unknown desk '\(desk)'; use one of: \(RuleDesks.names.joined(separator: ", "))")
             }
+            if let child {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-journal-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let sqlite = child == .withJournal ? try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path) : nil
+                _ = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: sqlite ?? DiscardingJournal(),
+                                           options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
+                try sqlite?.close()
+                return
+            }
             Terminal.note("scenario \(scenarioPath): \(scenario.universe.count) symbols, \(marketData.sessions.count) sessions, cash \(Int(scenario.initialCash)), desk \(desk)")
+            if wholeCommand { return try timeProcesses(scenario: scenarioPath) }
 
             var with: [Double] = [], without: [Double] = []
             var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = [], commitCPU: [Double] = []
@@ -128,6 +150,48 @@ struct JournalBenchCommand: AsyncParsableCommand {
                 print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal, of which %.3f s in `commit` calls",
                              replaySide, (replaySide / cpuB - 1) * 100, median(commitCPU)))
             }
+        }
+    }
+
+    /// Times whole `desk` processes, alternating the three variants each round: what a user
+    /// waits for (process start, scenario load, replay, journal open/writes/close, exit).
+    private func timeProcesses(scenario path: String) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let variants: [(name: String, arguments: [String])] = [
+            ("desk replay (journal)", ["replay", path, "--desk", desk, "--json"]),
+            ("child with journal", ["bench", "journal", "--scenario", path, "--desk", desk, "--child", ChildVariant.withJournal.rawValue]),
+            ("child without journal", ["bench", "journal", "--scenario", path, "--desk", desk, "--child", ChildVariant.withoutJournal.rawValue]),
+        ]
+        var times = Array(repeating: [Double](), count: variants.count)
+        for round in 0..<repeats {
+            let order = round % 2 == 0 ? Array(variants.indices) : Array(variants.indices.reversed())
+            for index in order {
+                var arguments = variants[index].arguments
+                if index == 0 { arguments += ["--journal", folder.appendingPathComponent("replay-\(round).sqlite").path] }
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = ContinuousClock.now
+                try process.run()
+                process.waitUntilExit()
+                let seconds = (ContinuousClock.now - start).seconds
+                guard process.terminationStatus == 0 else {
+                    throw ValidationError("`desk \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
+                }
+                times[index].append(seconds)
+                Terminal.note(String(format: "  round %d  %-22@ wall %.1f ms", round + 1, variants[index].name, seconds * 1e3))
+            }
+        }
+        let without = median(times[2])
+        for (index, variant) in variants.enumerated() {
+            let m = median(times[index])
+            print(String(format: "%-22@ wall median %.1f ms (min %.1f)%@", variant.name, m * 1e3, (times[index].min() ?? 0) * 1e3,
+                         index == 2 ? "" : String(format: "  %+.1f%% over the child without journal", (m / without - 1) * 100)))
         }
     }
 
