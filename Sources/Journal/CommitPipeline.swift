@@ -34,6 +34,7 @@ final class CommitPipeline: @unchecked Sendable {
     private var waits = 0
     private var waitedSeconds = 0.0
     private var writerCPU = 0.0
+    private var transactions = 0
 
     /// Waits for a free place in the queue.
     func admit() async {
@@ -61,11 +62,12 @@ final class CommitPipeline: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// How often, and how long in all, a replay waited for the writer, and the writer's CPU time.
-    var figures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
+    /// How often, and how long in all, a replay waited for the writer, the writer's CPU time and
+    /// the transactions it committed steps in.
+    var figures: WriterFigures {
         lock.lock()
         defer { lock.unlock() }
-        return (waits, waitedSeconds, writerCPU)
+        return WriterFigures(waits: waits, waitedSeconds: waitedSeconds, cpuSeconds: writerCPU, transactions: transactions)
     }
 
     /// Queues `step` for the writer; true when no writer is draining the queue, so the caller
@@ -99,9 +101,10 @@ final class CommitPipeline: @unchecked Sendable {
     ///
     /// A replay that found the queue full resumes only once it is down to half, so a replay
     /// faster than its writer wakes once per `capacity / 2` steps rather than once per step.
-    func complete(_ error: (any Error)?, steps: Int = 1, cpuSeconds: Double = 0) {
+    func complete(_ error: (any Error)?, steps: Int = 1, transactions: Int = 1, cpuSeconds: Double = 0) {
         lock.lock()
         writerCPU += cpuSeconds
+        self.transactions += transactions
         if let error, failure == nil { failure = error }
         outstanding -= steps
         var resumed: [CheckedContinuation<Void, Never>] = []
@@ -121,4 +124,16 @@ final class CommitPipeline: @unchecked Sendable {
         defer { lock.unlock() }
         if let failure { throw failure }
     }
+}
+
+/// What the writer of a journal did for the replays writing through it.
+public struct WriterFigures: Sendable, Hashable {
+    /// How often a replay found the queue full and waited for the writer.
+    public var waits: Int
+    /// How long replays waited for the writer, in all.
+    public var waitedSeconds: Double
+    /// CPU time the writer spent committing steps (digests, rows, transactions) on its own thread.
+    public var cpuSeconds: Double
+    /// Transactions that committed steps (fewer than the steps when the writer grouped them).
+    public var transactions: Int
 }

@@ -94,6 +94,10 @@ public final class SQLiteJournal: Journaling {
     }
 
     /// Commits queued steps, a batch a transaction, until the queue is empty.
+    ///
+    /// A batch that fails is retried a step a transaction, up to the first step that fails: the
+    /// steps committed are exactly those before the first one that cannot be, as if each step
+    /// had always had its own transaction.
     private static func drain(_ pipeline: CommitPipeline, stallingIn stall: Int?, db: Database) {
         while true {
             var batch = pipeline.nextBatch(isolating: stall)
@@ -101,30 +105,46 @@ public final class SQLiteJournal: Journaling {
             guard count > 0 else { return }
             let start = ThreadCPU.seconds
             var failure: (any Error)?
+            var transactions = 0
             do {
                 // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
                 try pipeline.check()
-                let committedAt = Coding.timestamp()
-                try db.inTransaction(.immediate) {
-                    for queued in batch {
-                        try StepWriter.write(queued.step, run: queued.run, digest: queued.step.digest, committedAt: committedAt, db: db)
-                        if stall == queued.step.index { JournalFaults.stallForever() }
-                    }
-                    return .commit
-                }
+                try write(batch[...], stallingIn: stall, db: db)
+                transactions = 1
             } catch {
                 failure = error
+                if count > 1 {
+                    failure = nil
+                    for index in batch.indices where failure == nil {
+                        do {
+                            try write(batch[index...index], stallingIn: stall, db: db)
+                            transactions += 1
+                        } catch { failure = error }
+                    }
+                }
             }
             // The steps are freed here, on this thread: their cost is the writer's too.
             batch = []
-            pipeline.complete(failure, steps: count, cpuSeconds: ThreadCPU.seconds - start)
+            pipeline.complete(failure, steps: count, transactions: transactions, cpuSeconds: ThreadCPU.seconds - start)
+        }
+    }
+
+    /// Writes `steps` in one transaction, each with its digest.
+    private static func write(_ steps: ArraySlice<CommitPipeline.Queued>, stallingIn stall: Int?, db: Database) throws {
+        let committedAt = Coding.timestamp()
+        try db.inTransaction(.immediate) {
+            for queued in steps {
+                try StepWriter.write(queued.step, run: queued.run, digest: queued.step.digest, committedAt: committedAt, db: db)
+                if stall == queued.step.index { JournalFaults.stallForever() }
+            }
+            return .commit
         }
     }
 
     /// What the writer did for replays writing through this journal: how often, and how long in
-    /// all, they waited for it (once the queue was full), and the CPU time it spent committing steps
-    /// (digests, rows, transactions) on its own thread.
-    public var writerFigures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
+    /// all, they waited for it (once the queue was full), the CPU time it spent committing steps
+    /// (digests, rows, transactions) on its own thread, and how many transactions it committed.
+    public var writerFigures: WriterFigures {
         pipeline.figures
     }
 

@@ -81,7 +81,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
             if wholeCommand { return try timeProcesses(scenario: scenarioPath) }
 
             var with: [Double] = [], without: [Double] = []
-            var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = [], commitCPU: [Double] = []
+            var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = []
             var written = JournalFigures()
             for round in 0..<repeats {
                 for variant in round % 2 == 0 ? [true, false] : [false, true] {
@@ -91,7 +91,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     let start = ContinuousClock.now, startCPU = ProcessCPU.seconds
                     let journal: any Journaling = variant
                         ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path), start: start) : DiscardingJournal()
-                    let opened = ContinuousClock.now
+                    let opened = ContinuousClock.now, openCPU = ProcessCPU.seconds - startCPU
                     let outcome = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: journal,
                                                          options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
                     let replayed = ContinuousClock.now
@@ -105,14 +105,13 @@ struct JournalBenchCommand: AsyncParsableCommand {
                         withCPU.append(cpu)
                         let writer = timed.journal.writerFigures
                         writerCPU.append(writer.cpuSeconds)
-                        commitCPU.append(timed.commitSeconds)
                         let marks = timed.marks
-                        Terminal.note(String(format: "    open %.1f ms, begin run %.1f ms, steps %.1f ms (last commit queued), drain+finish %.1f ms, close %.1f ms",
-                                             (opened - start).seconds * 1e3, marks.begun * 1e3 - (opened - start).seconds * 1e3,
+                        Terminal.note(String(format: "    open %.1f ms (cpu %.1f ms), begin run %.1f ms, steps %.1f ms (last commit queued), drain+finish %.1f ms, close %.1f ms",
+                                             (opened - start).seconds * 1e3, openCPU * 1e3, marks.begun * 1e3 - (opened - start).seconds * 1e3,
                                              (marks.lastCommit - marks.begun) * 1e3, (replayed - start).seconds * 1e3 - marks.lastCommit * 1e3,
                                              (seconds - (replayed - start).seconds) * 1e3))
-                        Terminal.note(String(format: "    writer thread cpu %.3f s; in `commit` on the replay's thread %.3f s; the replay waited for the writer %d times, %.3f s in all",
-                                             writer.cpuSeconds, timed.commitSeconds, writer.waits, writer.waitedSeconds))
+                        Terminal.note(String(format: "    writer thread cpu %.3f s, %d steps in %d transactions; the replay waited for the writer %d times, %.3f s in all",
+                                             writer.cpuSeconds, marketData.sessions.count, writer.transactions, writer.waits, writer.waitedSeconds))
                     } else {
                         without.append(seconds)
                         withoutCPU.append(cpu)
@@ -137,7 +136,6 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     .init("cpu_overhead", .number(cpuA / cpuB - 1)),
                     .init("writer_cpu_seconds", .array(writerCPU.map(JSONValue.number))),
                     .init("replay_side_overhead", .number(replaySide / cpuB - 1)), .init("writer_to_replay", .number(writer / cpuB)),
-                    .init("commit_call_cpu_seconds", .array(commitCPU.map(JSONValue.number))),
                     .init("rows", .number(Double(written.rows))), .init("file_bytes", .number(Double(written.bytes))),
                 ]).compactText)
             } else {
@@ -147,8 +145,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
                              (cpuA / cpuB - 1) * 100, written.rows, Double(written.bytes) / 1e6))
                 print(String(format: "  writer thread         cpu median %.3f s = %.2f µs a row, %.2f× the replay's cpu", writer,
                              writer / Double(max(written.rows, 1)) * 1e6, writer / cpuB))
-                print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal, of which %.3f s in `commit` calls",
-                             replaySide, (replaySide / cpuB - 1) * 100, median(commitCPU)))
+                print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal", replaySide, (replaySide / cpuB - 1) * 100))
             }
         }
     }
@@ -210,21 +207,18 @@ private struct DiscardingJournal: Journaling {
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { nil }
 }
 
-/// The SQLite journal, with the CPU time its `commit` takes on the calling (replay's) thread
-/// (commits that resumed on another thread after waiting for the writer are not counted).
+/// The SQLite journal, with the times (from the start of the measurement) at which the run began
+/// and the replay queued its last step.
 private final class TimedJournal: Journaling, @unchecked Sendable {
     let journal: SQLiteJournal
     private let start: ContinuousClock.Instant
     private let lock = NSLock()
-    private var seconds = 0.0
     private var begun = 0.0, lastCommit = 0.0
 
     init(_ journal: SQLiteJournal, start: ContinuousClock.Instant) {
         self.journal = journal
         self.start = start
     }
-
-    var commitSeconds: Double { lock.withLock { seconds } }
 
     /// Seconds from the start of the measurement to the end of `beginRun` and of the last `commit` call.
     var marks: (begun: Double, lastCommit: Double) { lock.withLock { (begun, lastCommit) } }
@@ -236,29 +230,14 @@ private final class TimedJournal: Journaling, @unchecked Sendable {
         return run
     }
     func commit(_ step: StepRecord, to run: RunID) async throws {
-        let thread = pthread_self(), start = BenchThreadCPU.seconds
         try await journal.commit(step, to: run)
-        let elapsed = BenchThreadCPU.seconds - start
-        let now = (ContinuousClock.now - self.start).seconds
-        // A commit that waited for the writer may resume on another thread, whose clock says nothing of this one.
-        lock.withLock {
-            if pthread_equal(thread, pthread_self()) != 0 { seconds += elapsed }
-            lastCommit = now
-        }
+        let now = (ContinuousClock.now - start).seconds
+        lock.withLock { lastCommit = now }
     }
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
         try await journal.finishRun(run, status: status, summary: summary, reason: reason)
     }
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { try await journal.cachedCompletion(forKey: key) }
-}
-
-/// CPU time of the calling thread.
-private enum BenchThreadCPU {
-    static var seconds: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
 }
 
 /// How much a benchmark run wrote.
