@@ -106,20 +106,22 @@ public final class SQLiteJournal: Journaling {
             let start = ThreadCPU.seconds
             var failure: (any Error)?
             var transactions = 0
-            do {
-                // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
-                try pipeline.check()
-                try write(batch[...], stallingIn: stall, db: db)
-                transactions = 1
-            } catch {
-                failure = error
-                if count > 1 {
-                    failure = nil
-                    for index in batch.indices where failure == nil {
-                        do {
-                            try write(batch[index...index], stallingIn: stall, db: db)
-                            transactions += 1
-                        } catch { failure = error }
+            // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
+            do { try pipeline.check() } catch { failure = error }
+            if failure == nil {
+                do {
+                    try write(batch[...], stallingIn: stall, db: db)
+                    transactions = 1
+                } catch {
+                    failure = error
+                    if count > 1 {
+                        failure = nil
+                        for index in batch.indices where failure == nil {
+                            do {
+                                try write(batch[index...index], stallingIn: stall, db: db)
+                                transactions += 1
+                            } catch { failure = error }
+                        }
                     }
                 }
             }
@@ -148,9 +150,11 @@ public final class SQLiteJournal: Journaling {
         pipeline.figures
     }
 
-    /// Closes the file after the queued steps are written (the last connection checkpoints the
-    /// WAL into the database file); the journal cannot be used afterwards.
+    /// Waits for the queued steps, copies the WAL into the database file (what the last
+    /// connection to close a WAL database does) and closes the file; the journal cannot be used
+    /// afterwards. Throws the first commit error.
     public func close() throws {
+        try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
         try pipeline.check()
     }

@@ -83,4 +83,32 @@ import Testing
         }
         #expect(try journal.run(run).status == .failed)
     }
+
+    @Test func stepsGroupedBehindAFailedStepAreNotWritten() async throws {
+        let temp = try TemporaryJournal()
+        let journal = temp.journal
+        let run = try await journal.beginRun(JournalFixtures.manifest())
+        let steps = JournalFixtures.steps()
+        var broken = steps[0]
+        broken.equity.cash = .nan
+        let lock = WriteLock(path: temp.path)
+        try await journal.commit(broken, to: run)
+        try await letTheWriterReachTheLock()
+        try await journal.commit(steps[1], to: run)
+        try await journal.commit(steps[2], to: run)
+        lock.release()
+        await #expect(throws: (any Error).self) { try await journal.flush() }
+
+        #expect(try journal.stepCount(of: run) == 0)
+        #expect(try temp.count("SELECT COUNT(*) FROM equity") == 0)
+    }
+
+    @Test func closingCopiesTheWALIntoTheFileAndLeavesItReadable() async throws {
+        let temp = try TemporaryJournal()
+        let run = try await temp.writeFixtureRun()
+        try temp.journal.close()
+        let wal = (try? FileManager.default.attributesOfItem(atPath: temp.path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0)
+        #expect(try SQLiteJournal(path: temp.path).steps(of: run) == JournalFixtures.steps())
+    }
 }
