@@ -154,7 +154,7 @@ public final class SQLiteJournal: Journaling {
     /// connection to close a WAL database does) and closes the file; the journal cannot be used
     /// afterwards. Throws the first commit error.
     public func close() throws {
-        try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()
         try pipeline.check()
     }
