@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Journalling overhead: a rule-desk replay of a synthetic 500-symbol × 10-year scenario with and
-# without the SQLite journal (two cash levels: the default 1,000,000, and 100,000,000 so that
+# Journalling overhead: a rule-desk replay with and without the SQLite journal — the bundled
+# scenarios (in-process, and as whole `desk` processes), then synthetic 500-symbol scenarios of
+# 2 and 10 years (two cash levels for 10 years: the default 1,000,000, and 100,000,000 so that
 # every symbol trades every session), then the reference: the same rows inserted by Python's
 # sqlite3 module. Figures go to BENCHMARKS.md by hand. Usage: Benchmarks/journal/run.sh [repeats]
 set -euo pipefail
@@ -9,6 +10,12 @@ repeats="${1:-3}"
 echo "==> swift build -c release --product desk" >&2
 swift build -c release --product desk >/dev/null
 desk=.build/release/desk
+for scenario in covid-crash-2020 gfc-2008 rate-hikes-2022; do
+  echo "==> $scenario, equal-weight-decision: in-process, then whole processes" >&2
+  $desk bench journal --scenario "$scenario" --repeats "$repeats"
+  $desk bench journal --scenario "$scenario" --whole-command --repeats "$repeats"
+done
+$desk bench journal --years 2 --repeats "$repeats"
 $desk bench journal --repeats "$repeats"
 $desk bench journal --repeats "$repeats" --cash 100000000
 

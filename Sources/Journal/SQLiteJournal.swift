@@ -81,40 +81,82 @@ public final class SQLiteJournal: Journaling {
     }
 
     /// Queues the step for the writer and returns; the writer computes its digest and commits it
-    /// in one transaction, in order. ``finishRun(_:status:summary:reason:)`` waits for every
-    /// queued step, and reports a failed commit (as does the next `commit`).
+    /// (with the steps queued with it, see ``CommitPipeline``) in one transaction, in order.
+    /// ``finishRun(_:status:summary:reason:)`` waits for every queued step, and reports a failed
+    /// commit (as does the next `commit`).
     public func commit(_ step: StepRecord, to run: RunID) async throws {
         try pipeline.check()
         await pipeline.admit()
-        let stall = faults.stallInCommit == step.index
+        guard pipeline.enqueue(step, run: run) else { return }
         let pipeline = self.pipeline
-        let queued = QueuedStep(step)
-        pool.asyncWriteWithoutTransaction { db in
+        let stall = faults.stallInCommit
+        pool.asyncWriteWithoutTransaction { db in SQLiteJournal.drain(pipeline, stallingIn: stall, db: db) }
+    }
+
+    /// Commits queued steps, a batch a transaction, until the queue is empty.
+    ///
+    /// A batch that fails is retried a step a transaction, up to the first step that fails: the
+    /// steps committed are exactly those before the first one that cannot be, as if each step
+    /// had always had its own transaction.
+    private static func drain(_ pipeline: CommitPipeline, stallingIn stall: Int?, db: Database) {
+        while true {
+            var batch = pipeline.nextBatch(isolating: stall)
+            let count = batch.count
+            guard count > 0 else { return }
             let start = ThreadCPU.seconds
             var failure: (any Error)?
-            do {
-                // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
-                try pipeline.check()
-                let step = queued.take()
-                let digest = step.digest
-                try db.inTransaction(.immediate) {
-                    try StepWriter.write(step, run: run, digest: digest, committedAt: Coding.timestamp(), db: db)
-                    if stall { JournalFaults.stallForever() }
-                    return .commit
+            var transactions = 0
+            // After a failed step nothing more is written, so the run's steps stay a prefix of its sessions.
+            do { try pipeline.check() } catch { failure = error }
+            if failure == nil {
+                do {
+                    try write(batch[...], stallingIn: stall, db: db)
+                    transactions = 1
+                } catch {
+                    failure = error
+                    if count > 1 {
+                        failure = nil
+                        for index in batch.indices where failure == nil {
+                            do {
+                                try write(batch[index...index], stallingIn: stall, db: db)
+                                transactions += 1
+                            } catch { failure = error }
+                        }
+                    }
                 }
-            } catch {
-                failure = error
             }
-            // The step is freed by now, on this thread: its cost is the writer's too.
-            pipeline.complete(failure, cpuSeconds: ThreadCPU.seconds - start)
+            // The steps are freed here, on this thread: their cost is the writer's too.
+            batch = []
+            pipeline.complete(failure, steps: count, transactions: transactions, cpuSeconds: ThreadCPU.seconds - start)
+        }
+    }
+
+    /// Writes `steps` in one transaction, each with its digest.
+    private static func write(_ steps: ArraySlice<CommitPipeline.Queued>, stallingIn stall: Int?, db: Database) throws {
+        let committedAt = Coding.timestamp()
+        try db.inTransaction(.immediate) {
+            for queued in steps {
+                try StepWriter.write(queued.step, run: queued.run, digest: queued.step.digest, committedAt: committedAt, db: db)
+                if stall == queued.step.index { JournalFaults.stallForever() }
+            }
+            return .commit
         }
     }
 
     /// What the writer did for replays writing through this journal: how often, and how long in
-    /// all, they waited for it (once the queue was full), and the CPU time it spent committing steps
-    /// (digests, rows, transactions) on its own thread.
-    public var writerFigures: (waits: Int, waitedSeconds: Double, cpuSeconds: Double) {
+    /// all, they waited for it (once the queue was full), the CPU time it spent committing steps
+    /// (digests, rows, transactions) on its own thread, and how many transactions it committed.
+    public var writerFigures: WriterFigures {
         pipeline.figures
+    }
+
+    /// Waits for the queued steps, copies the WAL into the database file (what the last
+    /// connection to close a WAL database does) and closes the file; the journal cannot be used
+    /// afterwards. Throws the first commit error.
+    public func close() throws {
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        try pool.close()
+        try pipeline.check()
     }
 
     /// Waits until every queued step is committed; throws the first commit error.
@@ -241,16 +283,6 @@ struct JournalFaults: Sendable {
     static func stallForever() -> Never {
         FileHandle.standardError.write(Data("journal: stalled inside a step's transaction (DESK_JOURNAL_STALL_IN_COMMIT)\n".utf8))
         while true { sleep(3600) }
-    }
-}
-
-/// A step on its way to the writer, which takes it out (so it is freed where it is written).
-private final class QueuedStep: @unchecked Sendable {
-    private var step: StepRecord?
-    init(_ step: StepRecord) { self.step = step }
-    func take() -> StepRecord {
-        defer { step = nil }
-        return step!
     }
 }
 

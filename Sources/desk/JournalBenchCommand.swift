@@ -36,22 +36,52 @@ struct JournalBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder for the synthetic scenario (kept between runs).", valueName: "dir"))
     var data: String = "Benchmarks/.cache/journal"
 
+    @Option(help: ArgumentHelp("Replay this scenario (file or bundled name) instead of the synthetic one.", valueName: "scenario"))
+    var scenario: String?
+
+    @Flag(help: "Time whole processes instead (needs --scenario): `desk replay` itself, and a child that loads the scenario and replays it with the SQLite journal or with none.")
+    var wholeCommand = false
+
+    @Option(help: .hidden)
+    var child: ChildVariant?
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
+    /// What a `--whole-command` child process does after loading the scenario.
+    enum ChildVariant: String, ExpressibleByArgument {
+        case withJournal = "with-journal", withoutJournal = "without-journal"
+    }
+
     func run() async throws {
         try await reportingErrors {
-            let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y-\(cash)")
-            let scenarioFile = try SyntheticScenario(symbols: symbols, sessions: years * 252, cash: cash).write(to: folder)
-            let scenario = try ScenarioFile.load(path: scenarioFile.path)
+            let scenarioPath: String
+            if let named = self.scenario {
+                scenarioPath = try ScenarioLocator.resolve(named)
+            } else {
+                let folder = URL(fileURLWithPath: data).appendingPathComponent("synthetic-\(symbols)x\(years)y-\(cash)")
+                scenarioPath = try SyntheticScenario(symbols: symbols, sessions: years * 252, cash: cash).write(to: folder).path
+            }
+            let scenario = try ScenarioFile.load(path: scenarioPath)
             let marketData = try MarketData.load(scenario)
             guard let policy = RuleDesks.named(desk, scenario: scenario) else {
                 throw ValidationError("unknown desk '\(desk)'; use one of: \(RuleDesks.names.joined(separator: ", "))")
             }
-            Terminal.note("scenario \(scenarioFile.path): \(symbols) symbols, \(marketData.sessions.count) sessions, cash \(cash), desk \(desk)")
+            if let child {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-journal-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let sqlite = child == .withJournal ? try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path) : nil
+                _ = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: sqlite ?? DiscardingJournal(),
+                                           options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
+                try sqlite?.close()
+                return
+            }
+            Terminal.note("scenario \(scenarioPath): \(scenario.universe.count) symbols, \(marketData.sessions.count) sessions, cash \(Int(scenario.initialCash)), desk \(desk)")
+            if wholeCommand { return try timeProcesses(scenario: scenarioPath) }
 
             var with: [Double] = [], without: [Double] = []
-            var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = [], commitCPU: [Double] = []
+            var withCPU: [Double] = [], withoutCPU: [Double] = [], writerCPU: [Double] = []
             var written = JournalFigures()
             for round in 0..<repeats {
                 for variant in round % 2 == 0 ? [true, false] : [false, true] {
@@ -60,19 +90,28 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     defer { try? FileManager.default.removeItem(at: folder) }
                     let start = ContinuousClock.now, startCPU = ProcessCPU.seconds
                     let journal: any Journaling = variant
-                        ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path)) : DiscardingJournal()
+                        ? TimedJournal(try SQLiteJournal(path: folder.appendingPathComponent("bench.sqlite").path), start: start) : DiscardingJournal()
+                    let opened = ContinuousClock.now, openCPU = ProcessCPU.seconds - startCPU
                     let outcome = try await Orchestrator(scenario: scenario, data: marketData, policy: policy, journal: journal,
                                                          options: ReplayOptions(seed: 0, codeVersion: DeskVersion.current)).run()
+                    let replayed = ContinuousClock.now
+                    if let timed = journal as? TimedJournal {
+                        written = try JournalFigures(timed.journal, run: outcome.run)
+                        try timed.journal.close()
+                    }
                     let seconds = (ContinuousClock.now - start).seconds, cpu = ProcessCPU.seconds - startCPU
                     if let timed = journal as? TimedJournal {
                         with.append(seconds)
                         withCPU.append(cpu)
-                        written = try JournalFigures(timed.journal, run: outcome.run)
                         let writer = timed.journal.writerFigures
                         writerCPU.append(writer.cpuSeconds)
-                        commitCPU.append(timed.commitSeconds)
-                        Terminal.note(String(format: "    writer thread cpu %.3f s; in `commit` on the replay's thread %.3f s; the replay waited for the writer %d times, %.3f s in all",
-                                             writer.cpuSeconds, timed.commitSeconds, writer.waits, writer.waitedSeconds))
+                        let marks = timed.marks
+                        Terminal.note(String(format: "    open %.1f ms (cpu %.1f ms), begin run %.1f ms, steps %.1f ms (last commit queued), drain+finish %.1f ms, close %.1f ms",
+                                             (opened - start).seconds * 1e3, openCPU * 1e3, marks.begun * 1e3 - (opened - start).seconds * 1e3,
+                                             (marks.lastCommit - marks.begun) * 1e3, (replayed - start).seconds * 1e3 - marks.lastCommit * 1e3,
+                                             (seconds - (replayed - start).seconds) * 1e3))
+                        Terminal.note(String(format: "    writer thread cpu %.3f s, %d steps in %d transactions; the replay waited for the writer %d times, %.3f s in all",
+                                             writer.cpuSeconds, marketData.sessions.count, writer.transactions, writer.waits, writer.waitedSeconds))
                     } else {
                         without.append(seconds)
                         withoutCPU.append(cpu)
@@ -88,7 +127,7 @@ struct JournalBenchCommand: AsyncParsableCommand {
             let replaySide = median(zip(withCPU, writerCPU).map { $0 - $1 })
             if json {
                 print(JSONValue.object([
-                    .init("symbols", .number(Double(symbols))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(Double(cash))),
+                    .init("scenario", .string(scenarioPath)), .init("symbols", .number(Double(scenario.universe.count))), .init("sessions", .number(Double(marketData.sessions.count))), .init("cash", .number(scenario.initialCash)),
                     .init("desk", .string(desk)), .init("repeats", .number(Double(repeats))),
                     .init("with_journal_seconds", .array(with.map(JSONValue.number))),
                     .init("without_journal_seconds", .array(without.map(JSONValue.number))),
@@ -97,7 +136,6 @@ struct JournalBenchCommand: AsyncParsableCommand {
                     .init("cpu_overhead", .number(cpuA / cpuB - 1)),
                     .init("writer_cpu_seconds", .array(writerCPU.map(JSONValue.number))),
                     .init("replay_side_overhead", .number(replaySide / cpuB - 1)), .init("writer_to_replay", .number(writer / cpuB)),
-                    .init("commit_call_cpu_seconds", .array(commitCPU.map(JSONValue.number))),
                     .init("rows", .number(Double(written.rows))), .init("file_bytes", .number(Double(written.bytes))),
                 ]).compactText)
             } else {
@@ -107,9 +145,50 @@ struct JournalBenchCommand: AsyncParsableCommand {
                              (cpuA / cpuB - 1) * 100, written.rows, Double(written.bytes) / 1e6))
                 print(String(format: "  writer thread         cpu median %.3f s = %.2f µs a row, %.2f× the replay's cpu", writer,
                              writer / Double(max(written.rows, 1)) * 1e6, writer / cpuB))
-                print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal, of which %.3f s in `commit` calls",
-                             replaySide, (replaySide / cpuB - 1) * 100, median(commitCPU)))
+                print(String(format: "  the rest of the process cpu median %.3f s, %+.1f%% over the replay without journal", replaySide, (replaySide / cpuB - 1) * 100))
             }
+        }
+    }
+
+    /// Times whole `desk` processes, alternating the three variants each round: what a user
+    /// waits for (process start, scenario load, replay, journal open/writes/close, exit).
+    private func timeProcesses(scenario path: String) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let variants: [(name: String, arguments: [String])] = [
+            ("desk replay (journal)", ["replay", path, "--desk", desk, "--json"]),
+            ("child with journal", ["bench", "journal", "--scenario", path, "--desk", desk, "--child", ChildVariant.withJournal.rawValue]),
+            ("child without journal", ["bench", "journal", "--scenario", path, "--desk", desk, "--child", ChildVariant.withoutJournal.rawValue]),
+        ]
+        var times = Array(repeating: [Double](), count: variants.count)
+        for round in 0..<repeats {
+            let order = round % 2 == 0 ? Array(variants.indices) : Array(variants.indices.reversed())
+            for index in order {
+                var arguments = variants[index].arguments
+                if index == 0 { arguments += ["--journal", folder.appendingPathComponent("replay-\(round).sqlite").path] }
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = ContinuousClock.now
+                try process.run()
+                process.waitUntilExit()
+                let seconds = (ContinuousClock.now - start).seconds
+                guard process.terminationStatus == 0 else {
+                    throw ValidationError("`desk \(arguments.joined(separator: " "))` failed with status \(process.terminationStatus)")
+                }
+                times[index].append(seconds)
+                Terminal.note(String(format: "  round %d  %-22@ wall %.1f ms", round + 1, variants[index].name, seconds * 1e3))
+            }
+        }
+        let without = median(times[2])
+        for (index, variant) in variants.enumerated() {
+            let m = median(times[index])
+            print(String(format: "%-22@ wall median %.1f ms (min %.1f)%@", variant.name, m * 1e3, (times[index].min() ?? 0) * 1e3,
+                         index == 2 ? "" : String(format: "  %+.1f%% over the child without journal", (m / without - 1) * 100)))
         }
     }
 
@@ -128,38 +207,37 @@ private struct DiscardingJournal: Journaling {
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { nil }
 }
 
-/// The SQLite journal, with the CPU time its `commit` takes on the calling (replay's) thread
-/// (commits that resumed on another thread after waiting for the writer are not counted).
+/// The SQLite journal, with the times (from the start of the measurement) at which the run began
+/// and the replay queued its last step.
 private final class TimedJournal: Journaling, @unchecked Sendable {
     let journal: SQLiteJournal
+    private let start: ContinuousClock.Instant
     private let lock = NSLock()
-    private var seconds = 0.0
+    private var begun = 0.0, lastCommit = 0.0
 
-    init(_ journal: SQLiteJournal) { self.journal = journal }
+    init(_ journal: SQLiteJournal, start: ContinuousClock.Instant) {
+        self.journal = journal
+        self.start = start
+    }
 
-    var commitSeconds: Double { lock.withLock { seconds } }
+    /// Seconds from the start of the measurement to the end of `beginRun` and of the last `commit` call.
+    var marks: (begun: Double, lastCommit: Double) { lock.withLock { (begun, lastCommit) } }
 
-    func beginRun(_ manifest: RunManifest) async throws -> RunID { try await journal.beginRun(manifest) }
+    func beginRun(_ manifest: RunManifest) async throws -> RunID {
+        let run = try await journal.beginRun(manifest)
+        let now = (ContinuousClock.now - start).seconds
+        lock.withLock { begun = now; lastCommit = now }
+        return run
+    }
     func commit(_ step: StepRecord, to run: RunID) async throws {
-        let thread = pthread_self(), start = BenchThreadCPU.seconds
         try await journal.commit(step, to: run)
-        let elapsed = BenchThreadCPU.seconds - start
-        // A commit that waited for the writer may resume on another thread, whose clock says nothing of this one.
-        if pthread_equal(thread, pthread_self()) != 0 { lock.withLock { seconds += elapsed } }
+        let now = (ContinuousClock.now - start).seconds
+        lock.withLock { lastCommit = now }
     }
     func finishRun(_ run: RunID, status: RunStatus, summary: RunSummary?, reason: String?) async throws {
         try await journal.finishRun(run, status: status, summary: summary, reason: reason)
     }
     func cachedCompletion(forKey key: String) async throws -> CachedCompletion? { try await journal.cachedCompletion(forKey: key) }
-}
-
-/// CPU time of the calling thread.
-private enum BenchThreadCPU {
-    static var seconds: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
 }
 
 /// How much a benchmark run wrote.
