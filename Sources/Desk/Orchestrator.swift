@@ -66,7 +66,7 @@ public struct ReplayOutcome: Sendable {
 /// For each session of the scenario, in order: the exchange fills what was sent after the
 /// previous close, the book is marked at the close, and on decision days the desk decides on a
 /// point-in-time snapshot; risk limits clip its proposal, execution turns it into orders, and the
-/// step is committed to the journal in one transaction.
+/// step is committed to the journal whole (wholly in it or not at all).
 public actor Orchestrator {
     public let scenario: Scenario
     public let data: MarketData
@@ -144,7 +144,7 @@ public actor Orchestrator {
     }
 
     /// The run loop: every session in order; the first `committed.count` are recomputed and
-    /// checked against their journalled digests, the rest are committed one transaction each.
+    /// checked against their journalled digests, the rest are committed, each step whole.
     private func replay(_ run: RunID, committed: [String]) async throws -> ReplayOutcome {
         let decisionDays = Set(try data.decisionDays(scenario.cadence, file: scenario.file))
         let resuming = !committed.isEmpty

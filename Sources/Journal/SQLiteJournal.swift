@@ -10,8 +10,8 @@ import Market
 ///
 /// Several processes may write to one file at once (each write transaction is `IMMEDIATE` and
 /// waits up to ``busyTimeout`` for another process's to end); readers never block writers and
-/// see only committed steps. Each step is one transaction, with its digest and its full-text
-/// index entries.
+/// see only committed steps. Each step is written whole, with its digest and its full-text index
+/// entries, in its own transaction or with the steps queued with it (``CommitPipeline``).
 public final class SQLiteJournal: Journaling {
     /// The database file.
     public let path: String
