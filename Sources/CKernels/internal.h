@@ -57,6 +57,9 @@ double ck_softmax_avx2(float *x, int64_t n, int profile);
 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, int profile, float *acc, float *out);
+int ck_attention_head_fusable(int64_t head_dim);
+void ck_attention_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
+                            int64_t dim, float scale, int batched, int profile, float *scores, float *acc, float *out);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y);
 #else
 #define CK_X86 0

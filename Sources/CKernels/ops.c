@@ -121,10 +121,20 @@ static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int b
     return sum;
 }
 
+static _Thread_local int fused_attention_enabled = 1;
+void ck_set_fused_attention_enabled(int enabled) { fused_attention_enabled = enabled ? 1 : 0; }
+
 // One head of one query row. `scores` holds n_past + 16 floats, `acc` lanes * head_dim floats.
 static void attention_head(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                            int64_t kvh, int64_t head_dim, int64_t kv_stride, float scale, int batched, int profile,
                            float *scores, float *acc, float *o) {
+#if CK_X86
+    if (fused_attention_enabled && ck_attention_head_fusable(head_dim)) {
+        ck_attention_head_avx2(q, k_cache + kvh * head_dim, v_cache + kvh * head_dim, n_past, kv_stride, head_dim, scale,
+                               batched, profile, scores, acc, o);
+        return;
+    }
+#endif
     const int64_t n_pad = (n_past + 15) / 16 * 16;  // a multiple of both vector widths
     uint16_t qh[1024];
     uint16_t *q16 = head_dim <= 1024 ? qh : malloc((size_t)head_dim * 2);

@@ -489,6 +489,166 @@ AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_
     }
 }
 
+// --- One head of attention in one pass (the decode hot path). ---
+//
+// The same products and the same reduction trees as the per-position kernels above, reorganised:
+// the query is converted once, each key's products stay in registers, and the horizontal sums of
+// eight positions run together on transposed vectors. Every score, probability and output is
+// therefore the one the per-position path computes, bit for bit (a test compares them).
+
+// Per-position vertical part of the four F16 dot kernels, leaving the 8 lanes that the kernel's
+// horizontal sum would then reduce. `qf` is the F16-rounded query as floats.
+AVX2 static inline __m256 score_lanes(int kind, const uint16_t *k, const float *qf, int64_t dim) {
+    switch (kind) {
+    case 0: {  // dot_f16_vec_w8
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        for (int64_t i = 0; i < dim; i += 32) {
+            s0 = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), s0);
+            s1 = _mm256_fmadd_ps(f16x8(k + i + 8), _mm256_loadu_ps(qf + i + 8), s1);
+            s2 = _mm256_fmadd_ps(f16x8(k + i + 16), _mm256_loadu_ps(qf + i + 16), s2);
+            s3 = _mm256_fmadd_ps(f16x8(k + i + 24), _mm256_loadu_ps(qf + i + 24), s3);
+        }
+        return _mm256_add_ps(_mm256_add_ps(s0, s2), _mm256_add_ps(s1, s3));
+    }
+    case 1: {  // dot_f16_gemm_w8
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 8) a = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), a);
+        return a;
+    }
+    case 2: {  // dot_f16_vec_w16
+        __m256 s[8];
+        for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 64) {
+            for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(f16x8(k + i + 8 * j), _mm256_loadu_ps(qf + i + 8 * j), s[j]);
+        }
+        const __m256 lo = _mm256_add_ps(_mm256_add_ps(s[0], s[4]), _mm256_add_ps(s[2], s[6]));
+        const __m256 hi = _mm256_add_ps(_mm256_add_ps(s[1], s[5]), _mm256_add_ps(s[3], s[7]));
+        return _mm256_add_ps(hi, lo);
+    }
+    default: {  // dot_f16_gemm_w16
+        __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 16) {
+            lo = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), lo);
+            hi = _mm256_fmadd_ps(f16x8(k + i + 8), _mm256_loadu_ps(qf + i + 8), hi);
+        }
+        return _mm256_add_ps(hi, lo);
+    }
+    }
+}
+
+// The horizontal sums of eight positions' lanes, in position order. Each position's eight lanes
+// are first folded to four (low half + high half), then summed as reduce4x8 does,
+// (t0 + t1) + (t2 + t3), or, with `hsum_order`, as hsum_ps does, (t0 + t2) + (t1 + t3).
+AVX2 static inline __m256 horizontal8(const __m256 *v, int hsum_order) {
+    __m256 pair[4];
+    for (int m = 0; m < 4; m++) {
+        const __m256 lows = _mm256_permute2f128_ps(v[2 * m], v[2 * m + 1], 0x20);
+        const __m256 highs = _mm256_permute2f128_ps(v[2 * m], v[2 * m + 1], 0x31);
+        pair[m] = _mm256_add_ps(lows, highs);
+        if (hsum_order) pair[m] = _mm256_permute_ps(pair[m], 0xD8);
+    }
+    const __m256 h0 = _mm256_hadd_ps(pair[0], pair[1]);
+    const __m256 h1 = _mm256_hadd_ps(pair[2], pair[3]);
+    return _mm256_permutevar8x32_ps(_mm256_hadd_ps(h0, h1), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+AVX2 static float row_max(const float *x, int64_t n) {
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m);
+    float max = -INFINITY;
+    for (int k = 0; k < 8; k++) max = lanes[k] > max ? lanes[k] : max;
+    for (; i < n; i++) max = x[i] > max ? x[i] : max;
+    return max;
+}
+
+// out[d] for the lane accumulators of accumulate_values, eight values of d at a time.
+AVX2 static void reduce_value_lanes(const float *acc, int64_t dim, int lanes, int profile, float *out) {
+    for (int64_t d = 0; d < dim; d += 8) {
+#define A(k) _mm256_loadu_ps(acc + (k) * dim + d)
+        __m256 r;
+        if (profile == CK_PROFILE_AVX512) {
+            __m256 x[16];
+            for (int k = 0; k < 16; k++) x[k] = lanes == 16 ? A(k) : _mm256_add_ps(_mm256_add_ps(A(k), A(32 + k)), _mm256_add_ps(A(16 + k), A(48 + k)));
+            __m256 t3[8], t6[4];
+            for (int k = 0; k < 8; k++) t3[k] = _mm256_add_ps(x[8 + k], x[k]);
+            for (int k = 0; k < 4; k++) t6[k] = _mm256_add_ps(t3[4 + k], t3[k]);
+            r = _mm256_add_ps(_mm256_add_ps(t6[0], t6[2]), _mm256_add_ps(t6[1], t6[3]));
+        } else if (lanes == 8) {
+            __m256 t[4];
+            for (int k = 0; k < 4; k++) t[k] = _mm256_add_ps(A(k + 4), A(k));
+            r = _mm256_add_ps(_mm256_add_ps(t[0], t[2]), _mm256_add_ps(t[1], t[3]));
+        } else {
+            __m256 x[8];
+            for (int k = 0; k < 8; k++) x[k] = _mm256_add_ps(_mm256_add_ps(A(k), A(16 + k)), _mm256_add_ps(A(8 + k), A(24 + k)));
+            __m256 t[4];
+            for (int k = 0; k < 4; k++) t[k] = _mm256_add_ps(x[k], x[k + 4]);
+            r = _mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]));
+        }
+#undef A
+        _mm256_storeu_ps(out + d, r);
+    }
+}
+
+int ck_attention_head_fusable(int64_t head_dim) { return ck_use_avx2() && head_dim % 64 == 0 && head_dim <= 1024; }
+
+AVX2 void ck_attention_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
+                                 int64_t dim, float scale, int batched, int profile, float *scores, float *acc, float *out) {
+    const int wide = profile == CK_PROFILE_AVX512;
+    const int kind = (wide ? 2 : 0) + (batched ? 1 : 0);
+    const int hsum_order = kind != 0;
+    float qf[1024];
+    for (int64_t i = 0; i < dim; i += 8) {
+        _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + i), _MM_FROUND_TO_NEAREST_INT)));
+    }
+    const __m256 vscale = _mm256_set1_ps(scale);
+    int64_t j = 0;
+    for (; j < n_past; j += 8) {
+        __m256 lanes8[8];
+        const int64_t m = n_past - j < 8 ? n_past - j : 8;
+        for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, k + (j + p) * stride, qf, dim) : _mm256_setzero_ps();
+        const __m256 s = _mm256_mul_ps(horizontal8(lanes8, hsum_order), vscale);
+        if (m == 8) {
+            _mm256_storeu_ps(scores + j, s);
+        } else {
+            float tmp[8];
+            _mm256_storeu_ps(tmp, s);
+            for (int64_t p = 0; p < m; p++) scores[j + p] = tmp[p];
+        }
+    }
+    const int64_t n_pad = (n_past + 15) / 16 * 16;
+    for (j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
+    // Softmax as softmax_w8 / softmax_w16, then the probabilities rounded to F16.
+    const float max = row_max(scores, n_pad);
+    const __m256 vmax = _mm256_set1_ps(max);
+    double sum = 0;
+    if (wide) {
+        for (j = 0; j < n_pad; j += 16) {
+            const __m256 a = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            const __m256 b = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j + 8), vmax));
+            _mm256_storeu_ps(scores + j, a);
+            _mm256_storeu_ps(scores + j + 8, b);
+            sum += (double)reduce16(a, b);
+        }
+    } else {
+        for (j = 0; j < n_pad; j += 8) {
+            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            _mm256_storeu_ps(scores + j, e);
+            sum += (double)hsum_ps(e);
+        }
+    }
+    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
+    for (j = 0; j < n_pad; j += 8) {
+        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(scores + j), inv);
+        _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(_mm256_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
+    }
+    const int lanes = ck_attention_lanes(batched, profile);
+    accumulate_values(n_past, scores, v, stride, dim, lanes, acc);
+    reduce_value_lanes(acc, dim, lanes, profile, out);
+}
+
 // --- Dispatch on the profile. ---
 
 int ck_attention_lanes(int batched, int profile) {

@@ -114,6 +114,9 @@ double ck_softmax(float *x, int64_t n);
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
                   int batched, int profile, float *scores, float *out);
+/// Allows (1, the default) or forbids (0) the fused one-pass attention kernel on the calling
+/// thread; forbidden, attention takes the per-position path, so tests can compare the two.
+void ck_set_fused_attention_enabled(int enabled);
 
 // MARK: The compute pool and pooled products
 
