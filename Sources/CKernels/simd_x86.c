@@ -498,7 +498,7 @@ AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_
 
 // Per-position vertical part of the four F16 dot kernels, leaving the 8 lanes that the kernel's
 // horizontal sum would then reduce. `qf` is the F16-rounded query as floats.
-AVX2 static inline __m256 score_lanes(int kind, const uint16_t *k, const float *qf, int64_t dim) {
+__attribute__((always_inline)) AVX2 static inline __m256 score_lanes(int kind, const uint16_t *k, const float *qf, int64_t dim) {
     switch (kind) {
     case 0: {  // dot_f16_vec_w8
         __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
@@ -539,7 +539,7 @@ AVX2 static inline __m256 score_lanes(int kind, const uint16_t *k, const float *
 // The horizontal sums of eight positions' lanes, in position order. Each position's eight lanes
 // are first folded to four (low half + high half), then summed as reduce4x8 does,
 // (t0 + t1) + (t2 + t3), or, with `hsum_order`, as hsum_ps does, (t0 + t2) + (t1 + t3).
-AVX2 static inline __m256 horizontal8(const __m256 *v, int hsum_order) {
+__attribute__((always_inline)) AVX2 static inline __m256 horizontal8(const __m256 *v, int hsum_order) {
     __m256 pair[4];
     for (int m = 0; m < 4; m++) {
         const __m256 lows = _mm256_permute2f128_ps(v[2 * m], v[2 * m + 1], 0x20);
@@ -550,6 +550,25 @@ AVX2 static inline __m256 horizontal8(const __m256 *v, int hsum_order) {
     const __m256 h0 = _mm256_hadd_ps(pair[0], pair[1]);
     const __m256 h1 = _mm256_hadd_ps(pair[2], pair[3]);
     return _mm256_permutevar8x32_ps(_mm256_hadd_ps(h0, h1), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+// Scaled scores of `n_past` keys, eight positions at a time.
+__attribute__((always_inline)) AVX2 static inline void score_rows(int kind, const uint16_t *k, const float *qf, int64_t n_past,
+                                                                  int64_t stride, int64_t dim, float scale, float *scores) {
+    const __m256 vscale = _mm256_set1_ps(scale);
+    for (int64_t j = 0; j < n_past; j += 8) {
+        __m256 lanes8[8];
+        const int64_t m = n_past - j < 8 ? n_past - j : 8;
+        for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, k + (j + p) * stride, qf, dim) : _mm256_setzero_ps();
+        const __m256 s = _mm256_mul_ps(horizontal8(lanes8, kind != 0), vscale);
+        if (m == 8) {
+            _mm256_storeu_ps(scores + j, s);
+        } else {
+            float tmp[8];
+            _mm256_storeu_ps(tmp, s);
+            for (int64_t p = 0; p < m; p++) scores[j + p] = tmp[p];
+        }
+    }
 }
 
 AVX2 static float row_max(const float *x, int64_t n) {
@@ -592,32 +611,62 @@ AVX2 static void reduce_value_lanes(const float *acc, int64_t dim, int lanes, in
     }
 }
 
+// accumulate_values for `dim` a multiple of 16, with the accumulators in registers: four lanes
+// by sixteen values of d at a time, sweeping the positions of those lanes in increasing order, so
+// every accumulator receives exactly the multiply-adds accumulate_values gives it, in its order.
+AVX2 static void accumulate_values_blocked(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim,
+                                           int lanes, float *acc) {
+    const int64_t full = n_pos / lanes * lanes;  // positions in complete rounds of `lanes`
+    for (int k0 = 0; k0 < lanes; k0 += 4) {  // a lane group's rows stay in L1 over the passes along d
+        for (int64_t c = 0; c < dim; c += 16) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            const uint16_t *row = v + k0 * stride + c;
+            int64_t l = k0;
+            for (; l < full; l += lanes, row += lanes * stride) {
+                __m256 pl = _mm256_broadcast_ss(p + l);
+                a0 = _mm256_fmadd_ps(f16x8(row), pl, a0);
+                b0 = _mm256_fmadd_ps(f16x8(row + 8), pl, b0);
+                pl = _mm256_broadcast_ss(p + l + 1);
+                a1 = _mm256_fmadd_ps(f16x8(row + stride), pl, a1);
+                b1 = _mm256_fmadd_ps(f16x8(row + stride + 8), pl, b1);
+                pl = _mm256_broadcast_ss(p + l + 2);
+                a2 = _mm256_fmadd_ps(f16x8(row + 2 * stride), pl, a2);
+                b2 = _mm256_fmadd_ps(f16x8(row + 2 * stride + 8), pl, b2);
+                pl = _mm256_broadcast_ss(p + l + 3);
+                a3 = _mm256_fmadd_ps(f16x8(row + 3 * stride), pl, a3);
+                b3 = _mm256_fmadd_ps(f16x8(row + 3 * stride + 8), pl, b3);
+            }
+            // The last, partial round.
+            if (l < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l); a0 = _mm256_fmadd_ps(f16x8(row), pl, a0); b0 = _mm256_fmadd_ps(f16x8(row + 8), pl, b0); }
+            if (l + 1 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 1); a1 = _mm256_fmadd_ps(f16x8(row + stride), pl, a1); b1 = _mm256_fmadd_ps(f16x8(row + stride + 8), pl, b1); }
+            if (l + 2 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 2); a2 = _mm256_fmadd_ps(f16x8(row + 2 * stride), pl, a2); b2 = _mm256_fmadd_ps(f16x8(row + 2 * stride + 8), pl, b2); }
+            if (l + 3 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 3); a3 = _mm256_fmadd_ps(f16x8(row + 3 * stride), pl, a3); b3 = _mm256_fmadd_ps(f16x8(row + 3 * stride + 8), pl, b3); }
+            float *out = acc + k0 * dim + c;
+            _mm256_storeu_ps(out, a0); _mm256_storeu_ps(out + 8, b0);
+            _mm256_storeu_ps(out + dim, a1); _mm256_storeu_ps(out + dim + 8, b1);
+            _mm256_storeu_ps(out + 2 * dim, a2); _mm256_storeu_ps(out + 2 * dim + 8, b2);
+            _mm256_storeu_ps(out + 3 * dim, a3); _mm256_storeu_ps(out + 3 * dim + 8, b3);
+        }
+    }
+}
+
 int ck_attention_head_fusable(int64_t head_dim) { return ck_use_avx2() && head_dim % 64 == 0 && head_dim <= 1024; }
 
 AVX2 void ck_attention_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
                                  int64_t dim, float scale, int batched, int profile, float *scores, float *acc, float *out) {
     const int wide = profile == CK_PROFILE_AVX512;
     const int kind = (wide ? 2 : 0) + (batched ? 1 : 0);
-    const int hsum_order = kind != 0;
     float qf[1024];
     for (int64_t i = 0; i < dim; i += 8) {
         _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + i), _MM_FROUND_TO_NEAREST_INT)));
     }
-    const __m256 vscale = _mm256_set1_ps(scale);
-    int64_t j = 0;
-    for (; j < n_past; j += 8) {
-        __m256 lanes8[8];
-        const int64_t m = n_past - j < 8 ? n_past - j : 8;
-        for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, k + (j + p) * stride, qf, dim) : _mm256_setzero_ps();
-        const __m256 s = _mm256_mul_ps(horizontal8(lanes8, hsum_order), vscale);
-        if (m == 8) {
-            _mm256_storeu_ps(scores + j, s);
-        } else {
-            float tmp[8];
-            _mm256_storeu_ps(tmp, s);
-            for (int64_t p = 0; p < m; p++) scores[j + p] = tmp[p];
-        }
+    switch (kind) {  // one loop per kind, so the kind is settled outside it
+    case 0: score_rows(0, k, qf, n_past, stride, dim, scale, scores); break;
+    case 1: score_rows(1, k, qf, n_past, stride, dim, scale, scores); break;
+    case 2: score_rows(2, k, qf, n_past, stride, dim, scale, scores); break;
+    default: score_rows(3, k, qf, n_past, stride, dim, scale, scores); break;
     }
+    int64_t j;
     const int64_t n_pad = (n_past + 15) / 16 * 16;
     for (j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
     // Softmax as softmax_w8 / softmax_w16, then the probabilities rounded to F16.
@@ -645,7 +694,7 @@ AVX2 void ck_attention_head_avx2(const float *q, const uint16_t *k, const uint16
         _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(_mm256_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
     }
     const int lanes = ck_attention_lanes(batched, profile);
-    accumulate_values(n_past, scores, v, stride, dim, lanes, acc);
+    accumulate_values_blocked(n_past, scores, v, stride, dim, lanes, acc);
     reduce_value_lanes(acc, dim, lanes, profile, out);
 }
 
