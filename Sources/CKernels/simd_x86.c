@@ -489,37 +489,40 @@ AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_
     }
 }
 
-// --- One head of attention in one pass (the decode hot path). ---
+// --- The heads that share a key/value head, in one pass (the decode hot path). ---
 //
 // The same products and the same reduction trees as the per-position kernels above, reorganised:
-// the query is converted once, each key's products stay in registers, and the horizontal sums of
-// eight positions run together on transposed vectors. Every score, probability and output is
+// each key and value row is converted from F16 once for all the query heads that read it, the
+// queries once per call, the horizontal sums of eight positions run together on transposed
+// vectors, and the value accumulators stay in registers. Every score, probability and output is
 // therefore the one the per-position path computes, bit for bit (a test compares them).
 
-// Per-position vertical part of the four F16 dot kernels, leaving the 8 lanes that the kernel's
-// horizontal sum would then reduce. `qf` is the F16-rounded query as floats.
-__attribute__((always_inline)) AVX2 static inline __m256 score_lanes(int kind, const uint16_t *k, const float *qf, int64_t dim) {
+// Per-position vertical part of the four F16 dot kernels (on a key row already converted to
+// floats), leaving the 8 lanes that the kernel's horizontal sum then reduces. `qf` is the query
+// rounded to F16, as floats.
+__attribute__((always_inline)) AVX2 static inline __m256 score_lanes(int kind, const float *k, const float *qf, int64_t dim) {
+#define KQ(i) _mm256_loadu_ps(k + (i)), _mm256_loadu_ps(qf + (i))
     switch (kind) {
     case 0: {  // dot_f16_vec_w8
         __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
         for (int64_t i = 0; i < dim; i += 32) {
-            s0 = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), s0);
-            s1 = _mm256_fmadd_ps(f16x8(k + i + 8), _mm256_loadu_ps(qf + i + 8), s1);
-            s2 = _mm256_fmadd_ps(f16x8(k + i + 16), _mm256_loadu_ps(qf + i + 16), s2);
-            s3 = _mm256_fmadd_ps(f16x8(k + i + 24), _mm256_loadu_ps(qf + i + 24), s3);
+            s0 = _mm256_fmadd_ps(KQ(i), s0);
+            s1 = _mm256_fmadd_ps(KQ(i + 8), s1);
+            s2 = _mm256_fmadd_ps(KQ(i + 16), s2);
+            s3 = _mm256_fmadd_ps(KQ(i + 24), s3);
         }
         return _mm256_add_ps(_mm256_add_ps(s0, s2), _mm256_add_ps(s1, s3));
     }
     case 1: {  // dot_f16_gemm_w8
         __m256 a = _mm256_setzero_ps();
-        for (int64_t i = 0; i < dim; i += 8) a = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), a);
+        for (int64_t i = 0; i < dim; i += 8) a = _mm256_fmadd_ps(KQ(i), a);
         return a;
     }
     case 2: {  // dot_f16_vec_w16
         __m256 s[8];
         for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
         for (int64_t i = 0; i < dim; i += 64) {
-            for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(f16x8(k + i + 8 * j), _mm256_loadu_ps(qf + i + 8 * j), s[j]);
+            for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(KQ(i + 8 * j), s[j]);
         }
         const __m256 lo = _mm256_add_ps(_mm256_add_ps(s[0], s[4]), _mm256_add_ps(s[2], s[6]));
         const __m256 hi = _mm256_add_ps(_mm256_add_ps(s[1], s[5]), _mm256_add_ps(s[3], s[7]));
@@ -528,12 +531,13 @@ __attribute__((always_inline)) AVX2 static inline __m256 score_lanes(int kind, c
     default: {  // dot_f16_gemm_w16
         __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
         for (int64_t i = 0; i < dim; i += 16) {
-            lo = _mm256_fmadd_ps(f16x8(k + i), _mm256_loadu_ps(qf + i), lo);
-            hi = _mm256_fmadd_ps(f16x8(k + i + 8), _mm256_loadu_ps(qf + i + 8), hi);
+            lo = _mm256_fmadd_ps(KQ(i), lo);
+            hi = _mm256_fmadd_ps(KQ(i + 8), hi);
         }
         return _mm256_add_ps(hi, lo);
     }
     }
+#undef KQ
 }
 
 // The horizontal sums of eight positions' lanes, in position order. Each position's eight lanes
@@ -552,21 +556,34 @@ __attribute__((always_inline)) AVX2 static inline __m256 horizontal8(const __m25
     return _mm256_permutevar8x32_ps(_mm256_hadd_ps(h0, h1), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-// Scaled scores of `n_past` keys, eight positions at a time.
-__attribute__((always_inline)) AVX2 static inline void score_rows(int kind, const uint16_t *k, const float *qf, int64_t n_past,
-                                                                  int64_t stride, int64_t dim, float scale, float *scores) {
+// Converts `rows` F16 rows of `dim` values (`stride` apart) to floats, `dim` apart.
+AVX2 static inline void rows_to_f32(const uint16_t *src, int64_t stride, int64_t rows, int64_t dim, float *dst) {
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t i = 0; i < dim; i += 8) _mm256_storeu_ps(dst + r * dim + i, f16x8(src + r * stride + i));
+    }
+}
+
+// Scaled scores of `n_past` keys for `heads` queries (score row h at scores + h * score_stride),
+// eight positions at a time; `conv` holds 8 * dim floats.
+__attribute__((always_inline)) AVX2 static inline void score_rows(int kind, const uint16_t *k, const float *qf, int heads,
+                                                                  int64_t n_past, int64_t stride, int64_t dim, float scale,
+                                                                  float *conv, float *scores, int64_t score_stride) {
     const __m256 vscale = _mm256_set1_ps(scale);
     for (int64_t j = 0; j < n_past; j += 8) {
-        __m256 lanes8[8];
         const int64_t m = n_past - j < 8 ? n_past - j : 8;
-        for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, k + (j + p) * stride, qf, dim) : _mm256_setzero_ps();
-        const __m256 s = _mm256_mul_ps(horizontal8(lanes8, kind != 0), vscale);
-        if (m == 8) {
-            _mm256_storeu_ps(scores + j, s);
-        } else {
-            float tmp[8];
-            _mm256_storeu_ps(tmp, s);
-            for (int64_t p = 0; p < m; p++) scores[j + p] = tmp[p];
+        rows_to_f32(k + j * stride, stride, m, dim, conv);
+        for (int h = 0; h < heads; h++) {
+            __m256 lanes8[8];
+            for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, conv + p * dim, qf + h * dim, dim) : _mm256_setzero_ps();
+            const __m256 s = _mm256_mul_ps(horizontal8(lanes8, kind != 0), vscale);
+            float *row = scores + h * score_stride + j;
+            if (m == 8) {
+                _mm256_storeu_ps(row, s);
+            } else {
+                float tmp[8];
+                _mm256_storeu_ps(tmp, s);
+                for (int64_t p = 0; p < m; p++) row[p] = tmp[p];
+            }
         }
     }
 }
@@ -581,6 +598,72 @@ AVX2 static float row_max(const float *x, int64_t n) {
     for (int k = 0; k < 8; k++) max = lanes[k] > max ? lanes[k] : max;
     for (; i < n; i++) max = x[i] > max ? x[i] : max;
     return max;
+}
+
+// Softmax as softmax_w8 / softmax_w16 over the row padded with -inf to a multiple of sixteen,
+// then the probabilities rounded to F16.
+AVX2 static void probabilities(float *scores, int64_t n_past, int wide) {
+    const int64_t n_pad = (n_past + 15) / 16 * 16;
+    int64_t j;
+    for (j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
+    const __m256 vmax = _mm256_set1_ps(row_max(scores, n_pad));
+    double sum = 0;
+    if (wide) {
+        for (j = 0; j < n_pad; j += 16) {
+            const __m256 a = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            const __m256 b = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j + 8), vmax));
+            _mm256_storeu_ps(scores + j, a);
+            _mm256_storeu_ps(scores + j + 8, b);
+            sum += (double)reduce16(a, b);
+        }
+    } else {
+        for (j = 0; j < n_pad; j += 8) {
+            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            _mm256_storeu_ps(scores + j, e);
+            sum += (double)hsum_ps(e);
+        }
+    }
+    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
+    for (j = 0; j < n_pad; j += 8) {
+        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(scores + j), inv);
+        _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(_mm256_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
+    }
+}
+
+enum { VALUE_CHUNK = 32 };  // value rows converted at a time
+
+// accumulate_values for `heads` probability rows at once (row h at p + h * p_stride, its lane
+// accumulators at acc + h * lanes * dim): the rows of lane k (positions k, k + lanes, ...) are
+// converted VALUE_CHUNK at a time and applied to every head, sixty-four values of d in registers,
+// so every accumulator receives exactly accumulate_values' multiply-adds, in its order.
+AVX2 static void accumulate_values_grouped(int64_t n_pos, const float *p, int64_t p_stride, int heads, const uint16_t *v,
+                                           int64_t stride, int64_t dim, int lanes, float *conv, float *acc) {
+    for (int k = 0; k < lanes; k++) {
+        if (k >= n_pos) {
+            for (int h = 0; h < heads; h++) memset(acc + ((int64_t)h * lanes + k) * dim, 0, (size_t)dim * sizeof(float));
+            continue;
+        }
+        const int64_t rows_of_lane = (n_pos - k + lanes - 1) / lanes;
+        for (int64_t r0 = 0; r0 < rows_of_lane; r0 += VALUE_CHUNK) {
+            const int64_t rows = rows_of_lane - r0 < VALUE_CHUNK ? rows_of_lane - r0 : VALUE_CHUNK;
+            const int64_t l0 = k + r0 * lanes;
+            rows_to_f32(v + l0 * stride, lanes * stride, rows, dim, conv);
+            for (int h = 0; h < heads; h++) {
+                const float *ph = p + h * p_stride + l0;
+                for (int64_t c = 0; c < dim; c += 64) {
+                    float *out = acc + ((int64_t)h * lanes + k) * dim + c;
+                    __m256 a[8];
+                    for (int i = 0; i < 8; i++) a[i] = r0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(out + 8 * i);
+                    for (int64_t r = 0; r < rows; r++) {
+                        const __m256 pl = _mm256_broadcast_ss(ph + r * lanes);
+                        const float *row = conv + r * dim + c;
+                        for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * i), pl, a[i]);
+                    }
+                    for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, a[i]);
+                }
+            }
+        }
+    }
 }
 
 // out[d] for the lane accumulators of accumulate_values, eight values of d at a time.
@@ -611,91 +694,35 @@ AVX2 static void reduce_value_lanes(const float *acc, int64_t dim, int lanes, in
     }
 }
 
-// accumulate_values for `dim` a multiple of 16, with the accumulators in registers: four lanes
-// by sixteen values of d at a time, sweeping the positions of those lanes in increasing order, so
-// every accumulator receives exactly the multiply-adds accumulate_values gives it, in its order.
-AVX2 static void accumulate_values_blocked(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim,
-                                           int lanes, float *acc) {
-    const int64_t full = n_pos / lanes * lanes;  // positions in complete rounds of `lanes`
-    for (int k0 = 0; k0 < lanes; k0 += 4) {  // a lane group's rows stay in L1 over the passes along d
-        for (int64_t c = 0; c < dim; c += 16) {
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            const uint16_t *row = v + k0 * stride + c;
-            int64_t l = k0;
-            for (; l < full; l += lanes, row += lanes * stride) {
-                __m256 pl = _mm256_broadcast_ss(p + l);
-                a0 = _mm256_fmadd_ps(f16x8(row), pl, a0);
-                b0 = _mm256_fmadd_ps(f16x8(row + 8), pl, b0);
-                pl = _mm256_broadcast_ss(p + l + 1);
-                a1 = _mm256_fmadd_ps(f16x8(row + stride), pl, a1);
-                b1 = _mm256_fmadd_ps(f16x8(row + stride + 8), pl, b1);
-                pl = _mm256_broadcast_ss(p + l + 2);
-                a2 = _mm256_fmadd_ps(f16x8(row + 2 * stride), pl, a2);
-                b2 = _mm256_fmadd_ps(f16x8(row + 2 * stride + 8), pl, b2);
-                pl = _mm256_broadcast_ss(p + l + 3);
-                a3 = _mm256_fmadd_ps(f16x8(row + 3 * stride), pl, a3);
-                b3 = _mm256_fmadd_ps(f16x8(row + 3 * stride + 8), pl, b3);
-            }
-            // The last, partial round.
-            if (l < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l); a0 = _mm256_fmadd_ps(f16x8(row), pl, a0); b0 = _mm256_fmadd_ps(f16x8(row + 8), pl, b0); }
-            if (l + 1 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 1); a1 = _mm256_fmadd_ps(f16x8(row + stride), pl, a1); b1 = _mm256_fmadd_ps(f16x8(row + stride + 8), pl, b1); }
-            if (l + 2 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 2); a2 = _mm256_fmadd_ps(f16x8(row + 2 * stride), pl, a2); b2 = _mm256_fmadd_ps(f16x8(row + 2 * stride + 8), pl, b2); }
-            if (l + 3 < n_pos) { const __m256 pl = _mm256_broadcast_ss(p + l + 3); a3 = _mm256_fmadd_ps(f16x8(row + 3 * stride), pl, a3); b3 = _mm256_fmadd_ps(f16x8(row + 3 * stride + 8), pl, b3); }
-            float *out = acc + k0 * dim + c;
-            _mm256_storeu_ps(out, a0); _mm256_storeu_ps(out + 8, b0);
-            _mm256_storeu_ps(out + dim, a1); _mm256_storeu_ps(out + dim + 8, b1);
-            _mm256_storeu_ps(out + 2 * dim, a2); _mm256_storeu_ps(out + 2 * dim + 8, b2);
-            _mm256_storeu_ps(out + 3 * dim, a3); _mm256_storeu_ps(out + 3 * dim + 8, b3);
-        }
-    }
+int ck_attention_group_fusable(int64_t head_dim) { return ck_use_avx2() && head_dim % 64 == 0 && head_dim <= 1024; }
+
+size_t ck_attention_group_scratch(int64_t n_past, int heads, int64_t dim) {
+    const int64_t score_stride = (n_past + 15) / 16 * 16 + 16;
+    return (size_t)(heads * (score_stride + 64 * dim + dim) + VALUE_CHUNK * dim);
 }
 
-int ck_attention_head_fusable(int64_t head_dim) { return ck_use_avx2() && head_dim % 64 == 0 && head_dim <= 1024; }
-
-AVX2 void ck_attention_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
-                                 int64_t dim, float scale, int batched, int profile, float *scores, float *acc, float *out) {
+AVX2 void ck_attention_group_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
+                                  int64_t dim, int heads, float scale, int batched, int profile, float *scratch, float *out) {
     const int wide = profile == CK_PROFILE_AVX512;
     const int kind = (wide ? 2 : 0) + (batched ? 1 : 0);
-    float qf[1024];
-    for (int64_t i = 0; i < dim; i += 8) {
+    const int lanes = ck_attention_lanes(batched, profile);
+    const int64_t score_stride = (n_past + 15) / 16 * 16 + 16;
+    float *scores = scratch;
+    float *acc = scores + heads * score_stride;
+    float *qf = acc + heads * 64 * dim;
+    float *conv = qf + heads * dim;  // VALUE_CHUNK * dim floats (8 * dim for the keys)
+    for (int64_t i = 0; i < heads * dim; i += 8) {
         _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + i), _MM_FROUND_TO_NEAREST_INT)));
     }
     switch (kind) {  // one loop per kind, so the kind is settled outside it
-    case 0: score_rows(0, k, qf, n_past, stride, dim, scale, scores); break;
-    case 1: score_rows(1, k, qf, n_past, stride, dim, scale, scores); break;
-    case 2: score_rows(2, k, qf, n_past, stride, dim, scale, scores); break;
-    default: score_rows(3, k, qf, n_past, stride, dim, scale, scores); break;
+    case 0: score_rows(0, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    case 1: score_rows(1, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    case 2: score_rows(2, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    default: score_rows(3, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
     }
-    int64_t j;
-    const int64_t n_pad = (n_past + 15) / 16 * 16;
-    for (j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
-    // Softmax as softmax_w8 / softmax_w16, then the probabilities rounded to F16.
-    const float max = row_max(scores, n_pad);
-    const __m256 vmax = _mm256_set1_ps(max);
-    double sum = 0;
-    if (wide) {
-        for (j = 0; j < n_pad; j += 16) {
-            const __m256 a = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
-            const __m256 b = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j + 8), vmax));
-            _mm256_storeu_ps(scores + j, a);
-            _mm256_storeu_ps(scores + j + 8, b);
-            sum += (double)reduce16(a, b);
-        }
-    } else {
-        for (j = 0; j < n_pad; j += 8) {
-            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
-            _mm256_storeu_ps(scores + j, e);
-            sum += (double)hsum_ps(e);
-        }
-    }
-    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
-    for (j = 0; j < n_pad; j += 8) {
-        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(scores + j), inv);
-        _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(_mm256_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
-    }
-    const int lanes = ck_attention_lanes(batched, profile);
-    accumulate_values_blocked(n_past, scores, v, stride, dim, lanes, acc);
-    reduce_value_lanes(acc, dim, lanes, profile, out);
+    for (int h = 0; h < heads; h++) probabilities(scores + h * score_stride, n_past, wide);
+    accumulate_values_grouped(n_past, scores, score_stride, heads, v, stride, dim, lanes, conv, acc);
+    for (int h = 0; h < heads; h++) reduce_value_lanes(acc + (int64_t)h * lanes * dim, dim, lanes, profile, out + h * dim);
 }
 
 // --- Dispatch on the profile. ---
