@@ -50,30 +50,45 @@ AVX2 void ck_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n) {
     for (; i < n; i++) y[i] = ck_f32_to_f16(x[i]);
 }
 
+// One block of 32 activations to signed bytes: the largest magnitude, d = amax / 127, each value
+// times 127 / amax rounded to the nearest integer (ties to even, as nearbyintf), as eight-lane
+// vectors; the bytes go to `qs`, their sum is returned.
+AVX2 static inline int quantize_block32(const float *x, int8_t *qs, float *d_out) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    *d_out = amax / 127.f;
+    const __m256 id = _mm256_set1_ps(amax != 0 ? 127.f / amax : 0.f);
+    const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+    const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+    // Saturating packs keep the values (all within [-127, 127]); the permute undoes their lane interleave.
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    _mm256_storeu_si256((__m256i *)qs, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    return _mm_cvtsi128_si32(s4);
+}
+
 AVX2 void ck_quantize_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n) {
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127.f;
-        const float id = amax != 0 ? 127.f / amax : 0.f;
+        float d;
+        quantize_block32(x, y[i].qs, &d);
         y[i].d = ck_f32_to_f16(d);
-        for (int j = 0; j < QK; j++) y[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
     }
 }
 
 AVX2 void ck_quantize_q8_1_avx2(const float *x, block_q8_1 *y, int64_t n) {
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127.f;
-        const float id = amax != 0 ? 127.f / amax : 0.f;
+        float d;
+        const int sum = quantize_block32(x, y[i].qs, &d);
         y[i].d = ck_f32_to_f16(d);
-        int sum = 0;
-        for (int j = 0; j < QK; j++) {
-            const int8_t q = (int8_t)nearbyintf(x[j] * id);
-            y[i].qs[j] = q;
-            sum += q;
-        }
         y[i].s = ck_f32_to_f16(d * (float)sum);
     }
 }
@@ -556,10 +571,15 @@ __attribute__((always_inline)) AVX2 static inline __m256 horizontal8(const __m25
     return _mm256_permutevar8x32_ps(_mm256_hadd_ps(h0, h1), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-// Converts `rows` F16 rows of `dim` values (`stride` apart) to floats, `dim` apart.
-AVX2 static inline void rows_to_f32(const uint16_t *src, int64_t stride, int64_t rows, int64_t dim, float *dst) {
+// Converts `rows` F16 rows of `dim` values (`stride` apart) to floats, `dim` apart, and asks for
+// the same rows shifted by `ahead` elements (the rows to convert next) to be brought into cache:
+// the key and value caches of a long context come from memory, in strides the hardware
+// prefetchers do not follow.
+AVX2 static inline void rows_to_f32(const uint16_t *src, int64_t stride, int64_t rows, int64_t dim, float *dst, int64_t ahead) {
     for (int64_t r = 0; r < rows; r++) {
-        for (int64_t i = 0; i < dim; i += 8) _mm256_storeu_ps(dst + r * dim + i, f16x8(src + r * stride + i));
+        const uint16_t *row = src + r * stride;
+        for (int64_t i = 0; i < dim; i += 32) _mm_prefetch((const char *)(row + ahead + i), _MM_HINT_T0);
+        for (int64_t i = 0; i < dim; i += 8) _mm256_storeu_ps(dst + r * dim + i, f16x8(row + i));
     }
 }
 
@@ -571,7 +591,7 @@ __attribute__((always_inline)) AVX2 static inline void score_rows(int kind, cons
     const __m256 vscale = _mm256_set1_ps(scale);
     for (int64_t j = 0; j < n_past; j += 8) {
         const int64_t m = n_past - j < 8 ? n_past - j : 8;
-        rows_to_f32(k + j * stride, stride, m, dim, conv);
+        rows_to_f32(k + j * stride, stride, m, dim, conv, j + 16 < n_past ? 16 * stride : 0);
         for (int h = 0; h < heads; h++) {
             __m256 lanes8[8];
             for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, conv + p * dim, qf + h * dim, dim) : _mm256_setzero_ps();
@@ -647,7 +667,7 @@ AVX2 static void accumulate_values_grouped(int64_t n_pos, const float *p, int64_
         for (int64_t r0 = 0; r0 < rows_of_lane; r0 += VALUE_CHUNK) {
             const int64_t rows = rows_of_lane - r0 < VALUE_CHUNK ? rows_of_lane - r0 : VALUE_CHUNK;
             const int64_t l0 = k + r0 * lanes;
-            rows_to_f32(v + l0 * stride, lanes * stride, rows, dim, conv);
+            rows_to_f32(v + l0 * stride, lanes * stride, rows, dim, conv, k + 1 < lanes ? stride : 0);  // the next lane's rows
             for (int h = 0; h < heads; h++) {
                 const float *ph = p + h * p_stride + l0;
                 for (int64_t c = 0; c < dim; c += 64) {

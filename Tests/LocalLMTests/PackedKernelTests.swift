@@ -185,6 +185,30 @@ import Testing
         }
     }
 
+    /// The vector activation quantisers (Q8_0 for Q4_0/Q8_0 weights, Q8_1 for Q4_1) must write the
+    /// scalar ones' bytes exactly: scales, sums and every rounded value, ties and zeros included.
+    @Test func vectorActivationQuantisersWriteTheScalarBytes() {
+        var g = Generator(state: 21)
+        let n = 32 * 64
+        var x = (0..<n).map { _ in g.float(-3...3) }
+        for i in 0..<32 { x[i] = 0 }                                    // an all-zero block
+        for i in 32..<64 { x[i] = Float(i - 48) * 0.5 }                  // exact halves: ties to even
+        for i in 64..<96 { x[i] = i == 70 ? -1e-30 : 1e-30 }              // tiny magnitudes
+        defer { ck_set_simd_enabled(1) }
+        for type in [Int32(CK_TYPE_Q4_0), Int32(CK_TYPE_Q4_1), Int32(CK_TYPE_Q8_0)] {
+            let bytes = ck_row_bytes(ck_dot_type(type), Int64(n))
+            var results: [[UInt8]] = []
+            for simd: Int32 in [0, 1] {
+                ck_set_simd_enabled(simd)
+                var xq = [UInt8](repeating: 0xAA, count: bytes)
+                ck_quantize_activations(type, x, &xq, Int64(n))
+                results.append(xq)
+            }
+            let differing = zip(results[0], results[1]).filter { $0 != $1 }.count
+            #expect(differing == 0, "weight type \(type): \(differing) of \(bytes) bytes differ")
+        }
+    }
+
     @Test func aPoolRunsEveryItemExactlyOnceJobAfterJob() {
         let pool = ck_pool_create(4)
         defer { ck_pool_destroy(pool) }
