@@ -57,6 +57,14 @@ double ck_softmax_avx2(float *x, int64_t n, int profile);
 float ck_dot_f16_gemm_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 float ck_dot_f16_vec_avx2(int64_t n, const uint16_t *a, const uint16_t *b, int profile);
 void ck_weighted_values_avx2(int64_t n_pos, const float *p, const uint16_t *v, int64_t stride, int64_t dim, int lanes, int profile, float *acc, float *out);
+/// True when the grouped attention kernel handles heads of this size.
+int ck_attention_group_fusable(int64_t head_dim);
+/// Floats of scratch `ck_attention_group_avx2` needs.
+size_t ck_attention_group_scratch(int64_t n_past, int heads, int64_t dim);
+/// Attention of `heads` consecutive query heads that share one key/value head (their queries and
+/// outputs `dim` apart), equal bit for bit to the per-position path head by head.
+void ck_attention_group_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
+                             int64_t dim, int heads, float scale, int batched, int profile, float *scratch, float *out);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *v, float *y);
 #else
 #define CK_X86 0

@@ -121,6 +121,9 @@ static float dot_f16_pair(int64_t n, const uint16_t *a, const uint16_t *b, int b
     return sum;
 }
 
+static _Thread_local int fused_attention_enabled = 1;
+void ck_set_fused_attention_enabled(int enabled) { fused_attention_enabled = enabled ? 1 : 0; }
+
 // One head of one query row. `scores` holds n_past + 16 floats, `acc` lanes * head_dim floats.
 static void attention_head(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                            int64_t kvh, int64_t head_dim, int64_t kv_stride, float scale, int batched, int profile,
@@ -153,17 +156,57 @@ static void attention_head(const float *q, const uint16_t *k_cache, const uint16
     }
 }
 
+// Whether the heads of one key/value head go through the grouped kernel.
+static int grouped(int64_t head_dim) {
+#if CK_X86
+    return fused_attention_enabled && ck_attention_group_fusable(head_dim);
+#else
+    (void)head_dim;
+    return 0;
+#endif
+}
+
+// Floats of per-thread scratch for one key/value head's query heads over up to `max_past` positions.
+static size_t group_scratch_floats(int64_t max_past, int64_t group, int64_t head_dim) {
+    const size_t per_position = (size_t)((max_past + 16 + 15) / 16 * 16 + 64 * head_dim);
+#if CK_X86
+    if (grouped(head_dim)) {
+        const size_t fused = ck_attention_group_scratch(max_past, (int)group, head_dim);
+        return fused > per_position ? fused : per_position;
+    }
+#endif
+    (void)group;
+    return per_position;
+}
+
+// The `group` query heads that read key/value head `kvh`, with `scratch` of group_scratch_floats.
+static void attention_group(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past, int64_t kvh,
+                            int64_t group, int64_t head_dim, int64_t kv_stride, float scale, int batched, int profile,
+                            float *scratch, float *out) {
+#if CK_X86
+    if (grouped(head_dim)) {
+        ck_attention_group_avx2(q + kvh * group * head_dim, k_cache + kvh * head_dim, v_cache + kvh * head_dim, n_past, kv_stride,
+                                head_dim, (int)group, scale, batched, profile, scratch, out + kvh * group * head_dim);
+        return;
+    }
+#endif
+    const int64_t past_pad = (n_past + 16 + 15) / 16 * 16;
+    for (int64_t h = kvh * group; h < (kvh + 1) * group; h++) {
+        attention_head(q + h * head_dim, k_cache, v_cache, n_past, kvh, head_dim, kv_stride, scale, batched, profile,
+                       scratch, scratch + past_pad, out + h * head_dim);
+    }
+}
+
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
                   int batched, int profile, float *scores, float *out) {
+    (void)scores;  // the scratch below covers a whole group of heads
     const int64_t group = n_head / n_kv_head;
-    const int lanes = ck_attention_lanes(batched, profile);
-    float *acc = malloc((size_t)(lanes * head_dim) * sizeof(float));
-    for (int64_t h = 0; h < n_head; h++) {
-        attention_head(q + h * head_dim, k_cache, v_cache, n_past, h / group, head_dim, kv_stride, scale, batched, profile,
-                       scores, acc, out + h * head_dim);
+    float *scratch = malloc(group_scratch_floats(n_past, group, head_dim) * sizeof(float));
+    for (int64_t kvh = 0; kvh < n_kv_head; kvh++) {
+        attention_group(q, k_cache, v_cache, n_past, kvh, group, head_dim, kv_stride, scale, batched, profile, scratch, out);
     }
-    free(acc);
+    free(scratch);
 }
 
 typedef struct {
@@ -172,18 +215,15 @@ typedef struct {
     float scale;
     int profile;
     size_t scratch_floats;
-    float *scratch;  // per thread: scores, then the lane accumulators
+    float *scratch;  // per thread
 } attention_job;
 
 static void attention_body(void *ctx, int64_t item, int ith) {
     const attention_job *job = ctx;
-    const ck_attention_query *qr = &job->queries[item / job->n_head];
-    const int64_t h = item % job->n_head;
-    float *scores = job->scratch + (size_t)ith * job->scratch_floats;
-    const int64_t max_past_pad = (int64_t)job->scratch_floats - 64 * job->head_dim;
-    float *acc = scores + max_past_pad;
-    attention_head(qr->q + h * job->head_dim, qr->k_cache, qr->v_cache, qr->n_past, h / (job->n_head / job->n_kv_head),
-                   job->head_dim, job->kv_stride, job->scale, qr->batched, job->profile, scores, acc, qr->out + h * job->head_dim);
+    const ck_attention_query *qr = &job->queries[item / job->n_kv_head];
+    attention_group(qr->q, qr->k_cache, qr->v_cache, qr->n_past, item % job->n_kv_head, job->n_head / job->n_kv_head,
+                    job->head_dim, job->kv_stride, job->scale, qr->batched, job->profile,
+                    job->scratch + (size_t)ith * job->scratch_floats, qr->out);
 }
 
 void ck_attention_pooled(ck_pool *pool, const ck_attention_query *queries, int64_t n_queries, int64_t n_head,
@@ -192,10 +232,10 @@ void ck_attention_pooled(ck_pool *pool, const ck_attention_query *queries, int64
     int64_t max_past = 0;
     for (int64_t i = 0; i < n_queries; i++) if (queries[i].n_past > max_past) max_past = queries[i].n_past;
     attention_job job = {queries, n_head, n_kv_head, head_dim, kv_stride, scale, profile, 0, NULL};
-    job.scratch_floats = (size_t)((max_past + 16 + 15) / 16 * 16 + 64 * head_dim);
+    job.scratch_floats = (group_scratch_floats(max_past, n_head / n_kv_head, head_dim) + 15) / 16 * 16;
     const int threads = ck_pool_threads(pool);
     job.scratch = malloc(job.scratch_floats * (size_t)threads * sizeof(float));
-    ck_pool_for(pool, n_queries * n_head, attention_body, &job);
+    ck_pool_for(pool, n_queries * n_kv_head, attention_body, &job);
     free(job.scratch);
 }
 

@@ -103,24 +103,34 @@ static void q4_0_512(const void *tile, int64_t nb, const packed_act *a, int n_ac
 }
 
 // Q8_0: weights offset to unsigned (w + 128), minus 128 times the activations' group sum.
-AVX512 static void q8_0_512(const void *tile, int64_t nb, const packed_act *a, int n_act, float out[][PACK_ROWS]) {
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    for (int j = 0; j < n_act; j++) {
-        __m512 acc[8];
-        for (int g = 0; g < 8; g++) acc[g] = _mm512_setzero_ps();
-        for (int64_t i = 0; i < nb; i++) {
-            const pblock_q8_0 *p = (const pblock_q8_0 *)tile + i;
-            const block_q8_0 *x = (const block_q8_0 *)a[j].q + i;
-            const int32_t *s4 = a[j].sum4 + i * 8;
-            const __m512 scale = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p->d)), _mm512_set1_ps(a[j].d[i]));
-            for (int g = 0; g < 8; g++) {
-                const __m512i wv = _mm512_xor_si512(_mm512_loadu_si512((const void *)p->qs[g]), flip);
-                const __m512i s = _mm512_dpbusd_epi32(_mm512_set1_epi32(-128 * s4[g]), wv, _mm512_set1_epi32(load4(x->qs + 4 * g)));
-                acc[g] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(s), acc[g]);
-            }
-        }
-        _mm512_storeu_ps(out[j], reduce_tree512(acc));
+// N activation rows (1 or 2) share each loaded and offset weight vector.
+#define Q8_0_512(N)                                                                                     \
+    AVX512 static void q8_0_512_##N(const void *tile, int64_t nb, const packed_act *a, float out[][PACK_ROWS]) { \
+        const __m512i flip = _mm512_set1_epi8((char)0x80);                                              \
+        __m512 acc[N][8];                                                                               \
+        for (int j = 0; j < N; j++) for (int g = 0; g < 8; g++) acc[j][g] = _mm512_setzero_ps();        \
+        for (int64_t i = 0; i < nb; i++) {                                                              \
+            const pblock_q8_0 *p = (const pblock_q8_0 *)tile + i;                                       \
+            const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p->d));             \
+            __m512 scale[N];                                                                            \
+            for (int j = 0; j < N; j++) scale[j] = _mm512_mul_ps(dw, _mm512_set1_ps(a[j].d[i]));        \
+            for (int g = 0; g < 8; g++) {                                                               \
+                const __m512i wv = _mm512_xor_si512(_mm512_loadu_si512((const void *)p->qs[g]), flip);  \
+                for (int j = 0; j < N; j++) {                                                           \
+                    const block_q8_0 *x = (const block_q8_0 *)a[j].q + i;                              \
+                    const int32_t *s4 = a[j].sum4 + i * 8;                                              \
+                    const __m512i s = _mm512_dpbusd_epi32(_mm512_set1_epi32(-128 * s4[g]), wv, _mm512_set1_epi32(load4(x->qs + 4 * g))); \
+                    acc[j][g] = _mm512_fmadd_ps(scale[j], _mm512_cvtepi32_ps(s), acc[j][g]);            \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+        for (int j = 0; j < N; j++) _mm512_storeu_ps(out[j], reduce_tree512(acc[j]));                  \
     }
+Q8_0_512(1)
+Q8_0_512(2)
+
+static void q8_0_512(const void *tile, int64_t nb, const packed_act *a, int n_act, float out[][PACK_ROWS]) {
+    if (n_act == 2) q8_0_512_2(tile, nb, a, out); else q8_0_512_1(tile, nb, a, out);
 }
 
 // MARK: AVX2 (two passes of eight rows over each tile)

@@ -82,7 +82,12 @@ static void *worker_main(void *p) {
             while ((gen = GENERATION(atomic_load_explicit(&pool->state, memory_order_acquire))) == seen &&
                    !atomic_load_explicit(&pool->stopping, memory_order_relaxed)) {
                 CPU_RELAX();
-                if ((++spins & 63) == 0 && now_ns() > until) break;
+                // Now and then let a thread with work have this core: on a busy machine the
+                // submitting thread may be queued behind this one.
+                if ((++spins & 63) == 0) {
+                    if (now_ns() > until) break;
+                    sched_yield();
+                }
             }
             if (gen == seen) {
                 pthread_mutex_lock(&pool->mutex);
@@ -193,7 +198,7 @@ void ck_pool_for(ck_pool *pool, int64_t n_items, ck_pool_body body, void *ctx) {
     int spins = 0;
     while ((atomic_load_explicit(&pool->state, memory_order_acquire) & (CLOSED - 1)) != 0) {
         CPU_RELAX();
-        if ((++spins & 1023) == 0) sched_yield();
+        if ((++spins & 63) == 0) sched_yield();
     }
     pthread_mutex_unlock(&pool->job_lock);
 }

@@ -50,30 +50,45 @@ AVX2 void ck_f32_to_f16_row_avx2(const float *x, uint16_t *y, int64_t n) {
     for (; i < n; i++) y[i] = ck_f32_to_f16(x[i]);
 }
 
+// One block of 32 activations to signed bytes: the largest magnitude, d = amax / 127, each value
+// times 127 / amax rounded to the nearest integer (ties to even, as nearbyintf), as eight-lane
+// vectors; the bytes go to `qs`, their sum is returned.
+AVX2 static inline int quantize_block32(const float *x, int8_t *qs, float *d_out) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    *d_out = amax / 127.f;
+    const __m256 id = _mm256_set1_ps(amax != 0 ? 127.f / amax : 0.f);
+    const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+    const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+    const __m256i s = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+    // Saturating packs keep the values (all within [-127, 127]); the permute undoes their lane interleave.
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    _mm256_storeu_si256((__m256i *)qs, _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    return _mm_cvtsi128_si32(s4);
+}
+
 AVX2 void ck_quantize_q8_0_avx2(const float *x, block_q8_0 *y, int64_t n) {
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127.f;
-        const float id = amax != 0 ? 127.f / amax : 0.f;
+        float d;
+        quantize_block32(x, y[i].qs, &d);
         y[i].d = ck_f32_to_f16(d);
-        for (int j = 0; j < QK; j++) y[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
     }
 }
 
 AVX2 void ck_quantize_q8_1_avx2(const float *x, block_q8_1 *y, int64_t n) {
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
-        float amax = 0;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
-        const float d = amax / 127.f;
-        const float id = amax != 0 ? 127.f / amax : 0.f;
+        float d;
+        const int sum = quantize_block32(x, y[i].qs, &d);
         y[i].d = ck_f32_to_f16(d);
-        int sum = 0;
-        for (int j = 0; j < QK; j++) {
-            const int8_t q = (int8_t)nearbyintf(x[j] * id);
-            y[i].qs[j] = q;
-            sum += q;
-        }
         y[i].s = ck_f32_to_f16(d * (float)sum);
     }
 }
@@ -487,6 +502,247 @@ AVX2 static void weighted_values_w8(int64_t n_pos, const float *p, const uint16_
             out[d] = (t[0] + t[1]) + (t[2] + t[3]);
         }
     }
+}
+
+// --- The heads that share a key/value head, in one pass (the decode hot path). ---
+//
+// The same products and the same reduction trees as the per-position kernels above, reorganised:
+// each key and value row is converted from F16 once for all the query heads that read it, the
+// queries once per call, the horizontal sums of eight positions run together on transposed
+// vectors, and the value accumulators stay in registers. Every score, probability and output is
+// therefore the one the per-position path computes, bit for bit (a test compares them).
+
+// Per-position vertical part of the four F16 dot kernels (on a key row already converted to
+// floats), leaving the 8 lanes that the kernel's horizontal sum then reduces. `qf` is the query
+// rounded to F16, as floats.
+__attribute__((always_inline)) AVX2 static inline __m256 score_lanes(int kind, const float *k, const float *qf, int64_t dim) {
+#define KQ(i) _mm256_loadu_ps(k + (i)), _mm256_loadu_ps(qf + (i))
+    switch (kind) {
+    case 0: {  // dot_f16_vec_w8
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+        for (int64_t i = 0; i < dim; i += 32) {
+            s0 = _mm256_fmadd_ps(KQ(i), s0);
+            s1 = _mm256_fmadd_ps(KQ(i + 8), s1);
+            s2 = _mm256_fmadd_ps(KQ(i + 16), s2);
+            s3 = _mm256_fmadd_ps(KQ(i + 24), s3);
+        }
+        return _mm256_add_ps(_mm256_add_ps(s0, s2), _mm256_add_ps(s1, s3));
+    }
+    case 1: {  // dot_f16_gemm_w8
+        __m256 a = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 8) a = _mm256_fmadd_ps(KQ(i), a);
+        return a;
+    }
+    case 2: {  // dot_f16_vec_w16
+        __m256 s[8];
+        for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 64) {
+            for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(KQ(i + 8 * j), s[j]);
+        }
+        const __m256 lo = _mm256_add_ps(_mm256_add_ps(s[0], s[4]), _mm256_add_ps(s[2], s[6]));
+        const __m256 hi = _mm256_add_ps(_mm256_add_ps(s[1], s[5]), _mm256_add_ps(s[3], s[7]));
+        return _mm256_add_ps(hi, lo);
+    }
+    default: {  // dot_f16_gemm_w16
+        __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+        for (int64_t i = 0; i < dim; i += 16) {
+            lo = _mm256_fmadd_ps(KQ(i), lo);
+            hi = _mm256_fmadd_ps(KQ(i + 8), hi);
+        }
+        return _mm256_add_ps(hi, lo);
+    }
+    }
+#undef KQ
+}
+
+// The horizontal sums of eight positions' lanes, in position order. Each position's eight lanes
+// are first folded to four (low half + high half), then summed as reduce4x8 does,
+// (t0 + t1) + (t2 + t3), or, with `hsum_order`, as hsum_ps does, (t0 + t2) + (t1 + t3).
+__attribute__((always_inline)) AVX2 static inline __m256 horizontal8(const __m256 *v, int hsum_order) {
+    __m256 pair[4];
+    for (int m = 0; m < 4; m++) {
+        const __m256 lows = _mm256_permute2f128_ps(v[2 * m], v[2 * m + 1], 0x20);
+        const __m256 highs = _mm256_permute2f128_ps(v[2 * m], v[2 * m + 1], 0x31);
+        pair[m] = _mm256_add_ps(lows, highs);
+        if (hsum_order) pair[m] = _mm256_permute_ps(pair[m], 0xD8);
+    }
+    const __m256 h0 = _mm256_hadd_ps(pair[0], pair[1]);
+    const __m256 h1 = _mm256_hadd_ps(pair[2], pair[3]);
+    return _mm256_permutevar8x32_ps(_mm256_hadd_ps(h0, h1), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+// Converts `rows` F16 rows of `dim` values (`stride` apart) to floats, `dim` apart, and asks for
+// the same rows shifted by `ahead` elements (the rows to convert next) to be brought into cache:
+// the key and value caches of a long context come from memory, in strides the hardware
+// prefetchers do not follow.
+AVX2 static inline void rows_to_f32(const uint16_t *src, int64_t stride, int64_t rows, int64_t dim, float *dst, int64_t ahead) {
+    for (int64_t r = 0; r < rows; r++) {
+        const uint16_t *row = src + r * stride;
+        for (int64_t i = 0; i < dim; i += 32) _mm_prefetch((const char *)(row + ahead + i), _MM_HINT_T0);
+        for (int64_t i = 0; i < dim; i += 8) _mm256_storeu_ps(dst + r * dim + i, f16x8(row + i));
+    }
+}
+
+// Scaled scores of `n_past` keys for `heads` queries (score row h at scores + h * score_stride),
+// eight positions at a time; `conv` holds 8 * dim floats.
+__attribute__((always_inline)) AVX2 static inline void score_rows(int kind, const uint16_t *k, const float *qf, int heads,
+                                                                  int64_t n_past, int64_t stride, int64_t dim, float scale,
+                                                                  float *conv, float *scores, int64_t score_stride) {
+    const __m256 vscale = _mm256_set1_ps(scale);
+    for (int64_t j = 0; j < n_past; j += 8) {
+        const int64_t m = n_past - j < 8 ? n_past - j : 8;
+        rows_to_f32(k + j * stride, stride, m, dim, conv, j + 16 < n_past ? 16 * stride : 0);
+        for (int h = 0; h < heads; h++) {
+            __m256 lanes8[8];
+            for (int64_t p = 0; p < 8; p++) lanes8[p] = p < m ? score_lanes(kind, conv + p * dim, qf + h * dim, dim) : _mm256_setzero_ps();
+            const __m256 s = _mm256_mul_ps(horizontal8(lanes8, kind != 0), vscale);
+            float *row = scores + h * score_stride + j;
+            if (m == 8) {
+                _mm256_storeu_ps(row, s);
+            } else {
+                float tmp[8];
+                _mm256_storeu_ps(tmp, s);
+                for (int64_t p = 0; p < m; p++) row[p] = tmp[p];
+            }
+        }
+    }
+}
+
+AVX2 static float row_max(const float *x, int64_t n) {
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m);
+    float max = -INFINITY;
+    for (int k = 0; k < 8; k++) max = lanes[k] > max ? lanes[k] : max;
+    for (; i < n; i++) max = x[i] > max ? x[i] : max;
+    return max;
+}
+
+// Softmax as softmax_w8 / softmax_w16 over the row padded with -inf to a multiple of sixteen,
+// then the probabilities rounded to F16.
+AVX2 static void probabilities(float *scores, int64_t n_past, int wide) {
+    const int64_t n_pad = (n_past + 15) / 16 * 16;
+    int64_t j;
+    for (j = n_past; j < n_pad; j++) scores[j] = -INFINITY;
+    const __m256 vmax = _mm256_set1_ps(row_max(scores, n_pad));
+    double sum = 0;
+    if (wide) {
+        for (j = 0; j < n_pad; j += 16) {
+            const __m256 a = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            const __m256 b = exp_lanes(_mm256_sub_ps(_mm256_loadu_ps(scores + j + 8), vmax));
+            _mm256_storeu_ps(scores + j, a);
+            _mm256_storeu_ps(scores + j + 8, b);
+            sum += (double)reduce16(a, b);
+        }
+    } else {
+        for (j = 0; j < n_pad; j += 8) {
+            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
+            _mm256_storeu_ps(scores + j, e);
+            sum += (double)hsum_ps(e);
+        }
+    }
+    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
+    for (j = 0; j < n_pad; j += 8) {
+        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(scores + j), inv);
+        _mm256_storeu_ps(scores + j, _mm256_cvtph_ps(_mm256_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
+    }
+}
+
+enum { VALUE_CHUNK = 32 };  // value rows converted at a time
+
+// accumulate_values for `heads` probability rows at once (row h at p + h * p_stride, its lane
+// accumulators at acc + h * lanes * dim): the rows of lane k (positions k, k + lanes, ...) are
+// converted VALUE_CHUNK at a time and applied to every head, sixty-four values of d in registers,
+// so every accumulator receives exactly accumulate_values' multiply-adds, in its order.
+AVX2 static void accumulate_values_grouped(int64_t n_pos, const float *p, int64_t p_stride, int heads, const uint16_t *v,
+                                           int64_t stride, int64_t dim, int lanes, float *conv, float *acc) {
+    for (int k = 0; k < lanes; k++) {
+        if (k >= n_pos) {
+            for (int h = 0; h < heads; h++) memset(acc + ((int64_t)h * lanes + k) * dim, 0, (size_t)dim * sizeof(float));
+            continue;
+        }
+        const int64_t rows_of_lane = (n_pos - k + lanes - 1) / lanes;
+        for (int64_t r0 = 0; r0 < rows_of_lane; r0 += VALUE_CHUNK) {
+            const int64_t rows = rows_of_lane - r0 < VALUE_CHUNK ? rows_of_lane - r0 : VALUE_CHUNK;
+            const int64_t l0 = k + r0 * lanes;
+            rows_to_f32(v + l0 * stride, lanes * stride, rows, dim, conv, k + 1 < lanes ? stride : 0);  // the next lane's rows
+            for (int h = 0; h < heads; h++) {
+                const float *ph = p + h * p_stride + l0;
+                for (int64_t c = 0; c < dim; c += 64) {
+                    float *out = acc + ((int64_t)h * lanes + k) * dim + c;
+                    __m256 a[8];
+                    for (int i = 0; i < 8; i++) a[i] = r0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(out + 8 * i);
+                    for (int64_t r = 0; r < rows; r++) {
+                        const __m256 pl = _mm256_broadcast_ss(ph + r * lanes);
+                        const float *row = conv + r * dim + c;
+                        for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * i), pl, a[i]);
+                    }
+                    for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, a[i]);
+                }
+            }
+        }
+    }
+}
+
+// out[d] for the lane accumulators of accumulate_values, eight values of d at a time.
+AVX2 static void reduce_value_lanes(const float *acc, int64_t dim, int lanes, int profile, float *out) {
+    for (int64_t d = 0; d < dim; d += 8) {
+#define A(k) _mm256_loadu_ps(acc + (k) * dim + d)
+        __m256 r;
+        if (profile == CK_PROFILE_AVX512) {
+            __m256 x[16];
+            for (int k = 0; k < 16; k++) x[k] = lanes == 16 ? A(k) : _mm256_add_ps(_mm256_add_ps(A(k), A(32 + k)), _mm256_add_ps(A(16 + k), A(48 + k)));
+            __m256 t3[8], t6[4];
+            for (int k = 0; k < 8; k++) t3[k] = _mm256_add_ps(x[8 + k], x[k]);
+            for (int k = 0; k < 4; k++) t6[k] = _mm256_add_ps(t3[4 + k], t3[k]);
+            r = _mm256_add_ps(_mm256_add_ps(t6[0], t6[2]), _mm256_add_ps(t6[1], t6[3]));
+        } else if (lanes == 8) {
+            __m256 t[4];
+            for (int k = 0; k < 4; k++) t[k] = _mm256_add_ps(A(k + 4), A(k));
+            r = _mm256_add_ps(_mm256_add_ps(t[0], t[2]), _mm256_add_ps(t[1], t[3]));
+        } else {
+            __m256 x[8];
+            for (int k = 0; k < 8; k++) x[k] = _mm256_add_ps(_mm256_add_ps(A(k), A(16 + k)), _mm256_add_ps(A(8 + k), A(24 + k)));
+            __m256 t[4];
+            for (int k = 0; k < 4; k++) t[k] = _mm256_add_ps(x[k], x[k + 4]);
+            r = _mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]));
+        }
+#undef A
+        _mm256_storeu_ps(out + d, r);
+    }
+}
+
+int ck_attention_group_fusable(int64_t head_dim) { return ck_use_avx2() && head_dim % 64 == 0 && head_dim <= 1024; }
+
+size_t ck_attention_group_scratch(int64_t n_past, int heads, int64_t dim) {
+    const int64_t score_stride = (n_past + 15) / 16 * 16 + 16;
+    return (size_t)(heads * (score_stride + 64 * dim + dim) + VALUE_CHUNK * dim);
+}
+
+AVX2 void ck_attention_group_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t n_past, int64_t stride,
+                                  int64_t dim, int heads, float scale, int batched, int profile, float *scratch, float *out) {
+    const int wide = profile == CK_PROFILE_AVX512;
+    const int kind = (wide ? 2 : 0) + (batched ? 1 : 0);
+    const int lanes = ck_attention_lanes(batched, profile);
+    const int64_t score_stride = (n_past + 15) / 16 * 16 + 16;
+    float *scores = scratch;
+    float *acc = scores + heads * score_stride;
+    float *qf = acc + heads * 64 * dim;
+    float *conv = qf + heads * dim;  // VALUE_CHUNK * dim floats (8 * dim for the keys)
+    for (int64_t i = 0; i < heads * dim; i += 8) {
+        _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + i), _MM_FROUND_TO_NEAREST_INT)));
+    }
+    switch (kind) {  // one loop per kind, so the kind is settled outside it
+    case 0: score_rows(0, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    case 1: score_rows(1, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    case 2: score_rows(2, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    default: score_rows(3, k, qf, heads, n_past, stride, dim, scale, conv, scores, score_stride); break;
+    }
+    for (int h = 0; h < heads; h++) probabilities(scores + h * score_stride, n_past, wide);
+    accumulate_values_grouped(n_past, scores, score_stride, heads, v, stride, dim, lanes, conv, acc);
+    for (int h = 0; h < heads; h++) reduce_value_lanes(acc + (int64_t)h * lanes * dim, dim, lanes, profile, out + h * dim);
 }
 
 // --- Dispatch on the profile. ---

@@ -153,6 +153,62 @@ import Testing
         }
     }
 
+    /// The fused one-pass attention must reproduce the per-position kernels (whose order follows
+    /// llama.cpp) bit for bit: every cache length around the 8- and 16-position blocks, both
+    /// summation orders, both builds, head sizes it fuses (64, 128) and one it leaves alone (48).
+    /// Scores span a wide range so that some probabilities round to F16 subnormals or zero.
+    @Test(arguments: [64, 128, 48])
+    func fusedAttentionEqualsThePerPositionKernels(dim: Int) {
+        let heads = 3, kvHeads = 1, stride = kvHeads * dim
+        var g = Generator(state: UInt64(dim))
+        let maxPast = 700
+        let k = (0..<(maxPast * stride)).map { _ in ck_f32_to_f16(g.float(-3...3)) }
+        let v = (0..<(maxPast * stride)).map { _ in ck_f32_to_f16(g.float(-1...1)) }
+        let q = (0..<(heads * dim)).map { _ in g.float(-4...4) }
+        let scale = 1 / Float(dim).squareRoot()
+        defer { ck_set_fused_attention_enabled(1) }
+        for profile in [Int32(CK_PROFILE_AVX2), Int32(CK_PROFILE_AVX512)] {
+            for batched in [Int32(0), 1] {
+                for past in [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 100, 257, 700] {
+                    func run(fused: Bool) -> [Float] {
+                        ck_set_fused_attention_enabled(fused ? 1 : 0)
+                        var out = [Float](repeating: .nan, count: heads * dim)
+                        var scores = [Float](repeating: 0, count: past + 16)
+                        ck_attention(q, k, v, Int64(past), Int64(heads), Int64(kvHeads), Int64(dim), Int64(stride), scale, batched, profile, &scores, &out)
+                        return out
+                    }
+                    let fused = run(fused: true), perPosition = run(fused: false)
+                    let bad = zip(fused, perPosition).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(bad == 0 && !fused.contains { $0.isNaN }, "dim \(dim), profile \(profile), batched \(batched), \(past) positions: \(bad) outputs differ")
+                }
+            }
+        }
+    }
+
+    /// The vector activation quantisers (Q8_0 for Q4_0/Q8_0 weights, Q8_1 for Q4_1) must write the
+    /// scalar ones' bytes exactly: scales, sums and every rounded value, ties and zeros included.
+    @Test func vectorActivationQuantisersWriteTheScalarBytes() {
+        var g = Generator(state: 21)
+        let n = 32 * 64
+        var x = (0..<n).map { _ in g.float(-3...3) }
+        for i in 0..<32 { x[i] = 0 }                                    // an all-zero block
+        for i in 32..<64 { x[i] = Float(i - 48) * 0.5 }                  // exact halves: ties to even
+        for i in 64..<96 { x[i] = i == 70 ? -1e-30 : 1e-30 }              // tiny magnitudes
+        defer { ck_set_simd_enabled(1) }
+        for type in [Int32(CK_TYPE_Q4_0), Int32(CK_TYPE_Q4_1), Int32(CK_TYPE_Q8_0)] {
+            let bytes = ck_row_bytes(ck_dot_type(type), Int64(n))
+            var results: [[UInt8]] = []
+            for simd: Int32 in [0, 1] {
+                ck_set_simd_enabled(simd)
+                var xq = [UInt8](repeating: 0xAA, count: bytes)
+                ck_quantize_activations(type, x, &xq, Int64(n))
+                results.append(xq)
+            }
+            let differing = zip(results[0], results[1]).filter { $0 != $1 }.count
+            #expect(differing == 0, "weight type \(type): \(differing) of \(bytes) bytes differ")
+        }
+    }
+
     @Test func aPoolRunsEveryItemExactlyOnceJobAfterJob() {
         let pool = ck_pool_create(4)
         defer { ck_pool_destroy(pool) }

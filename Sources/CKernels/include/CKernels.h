@@ -110,10 +110,15 @@ double ck_softmax(float *x, int64_t n);
 /// Scores are `scale * dot(f16(q), k)`, softmax in float, probabilities rounded to F16 and
 /// applied to V. `batched` (1 when the token is part of a multi-token batch) selects the
 /// summation order llama.cpp uses for that case, `profile` the build it follows (CK_PROFILE_*).
-/// `scores` is scratch of `n_past + 16` floats.
+/// `scores` is no longer written (scratch for a whole group of heads is allocated inside); it
+/// stays for source compatibility. With AVX2 and a head size that is a multiple of 64, the query
+/// heads of each key/value head run in one fused pass with the same results bit for bit.
 void ck_attention(const float *q, const uint16_t *k_cache, const uint16_t *v_cache, int64_t n_past,
                   int64_t n_head, int64_t n_kv_head, int64_t head_dim, int64_t kv_stride, float scale,
                   int batched, int profile, float *scores, float *out);
+/// Allows (1, the default) or forbids (0) the fused one-pass attention kernel on the calling
+/// thread; forbidden, attention takes the per-position path, so tests can compare the two.
+void ck_set_fused_attention_enabled(int enabled);
 
 // MARK: The compute pool and pooled products
 
