@@ -94,6 +94,35 @@ import Testing
         #expect(try call(inOrder, 1, "news_analyst").startedAt >= call(inOrder, 0, "portfolio_manager").finishedAt)
     }
 
+    @Test func aRunStoppedWhileTheNextAnalysisIsUnderWayResumesToTheUninterruptedJournal() async throws {
+        let market = AgentMarket.make()
+        let reference = try await AgentRun.run(try AgentRun.desk(model: Answers.model()), market: market)
+        // The stop comes while the fourth decision's manager is asked, when the fifth decision's
+        // analysts have been begun ahead: their work is dropped, and the resume does it again.
+        let stop = StopRequest()
+        let stopping = ScriptedModel { request in
+            if RoleScript.role(of: request) == "portfolio_manager", RoleScript.facts(of: request).contains(AgentMarket.days[3].iso) {
+                stop.request("test")
+            }
+            return Answers.reply(request)
+        }
+        let journal = InMemoryJournal()
+        var stoppedRun: RunID?
+        do {
+            _ = try await Orchestrator(scenario: market.0, data: market.1, policy: try AgentRun.desk(model: stopping), journal: journal,
+                                       options: ReplayOptions(seed: 1, cacheMode: .off, stop: stop)).run()
+            Issue.record("the run did not stop")
+        } catch let stopped as ReplayStopped {
+            stoppedRun = stopped.run
+            #expect(stopped.committedSteps == 4)
+        }
+        let run = try #require(stoppedRun)
+        let outcome = try await Orchestrator(scenario: market.0, data: market.1, policy: try AgentRun.desk(model: Answers.model()), journal: journal,
+                                             options: ReplayOptions(seed: 1, cacheMode: .off)).resume(run)
+        let resumed = try await journal.run(outcome.run).orThrow()
+        #expect(resumed.steps.map(\.withoutWallClock) == reference.steps.map(\.withoutWallClock))
+    }
+
     @Test func onlyRolesThatReadTheMarketAloneAreAnalysedAhead() {
         #expect(BuiltInRoles.newsAnalyst.readsMarketOnly && BuiltInRoles.technicalAnalyst.readsMarketOnly)
         #expect(!BuiltInRoles.portfolioManager.readsMarketOnly && !BuiltInRoles.executionTrader.readsMarketOnly)
