@@ -188,24 +188,8 @@ final class SchemaGrammar: Sendable {
 
 /// JSON text helpers.
 enum JSONText {
-    /// `text` as a JSON string literal, quotes included.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// `text` as a JSON string literal, quotes included (the journal's own encoding).
+    static func quoted(_ text: String) -> String { JSONValue.string(text).compactText }
 
     /// Bytes a constrained string may hold: printable ASCII except `"` and `\`.
     @inline(__always) static func isPlain(_ byte: UInt8) -> Bool {
