@@ -46,21 +46,21 @@ int ck_repack(int type, const void *w, size_t row_stride, int64_t rows, int64_t 
                     pblock_q4_1 *p = (pblock_q4_1 *)out;
                     p->d[r] = b->d;
                     p->m[r] = b->m;
-                    for (int k = 0; k < 2; k++) memcpy(p->qs[k][r], b->qs + 8 * k, 8);
+                    for (int g = 0; g < 4; g++) memcpy(p->qs[g][r], b->qs + 4 * g, 4);
                     break;
                 }
                 case CK_TYPE_Q4_0: {
                     const block_q4_0 *b = (const block_q4_0 *)row + i;
                     pblock_q4_0 *p = (pblock_q4_0 *)out;
                     p->d[r] = b->d;
-                    for (int k = 0; k < 2; k++) memcpy(p->qs[k][r], b->qs + 8 * k, 8);
+                    for (int g = 0; g < 4; g++) memcpy(p->qs[g][r], b->qs + 4 * g, 4);
                     break;
                 }
                 case CK_TYPE_Q8_0: {
                     const block_q8_0 *b = (const block_q8_0 *)row + i;
                     pblock_q8_0 *p = (pblock_q8_0 *)out;
                     p->d[r] = b->d;
-                    for (int k = 0; k < 4; k++) memcpy(p->qs[k][r], b->qs + 8 * k, 8);
+                    for (int g = 0; g < 8; g++) memcpy(p->qs[g][r], b->qs + 4 * g, 4);
                     break;
                 }
                 }
@@ -92,9 +92,8 @@ static void kernel_q4_1_portable(const void *tile, int64_t nb, const packed_act 
                 for (int g = 0; g < 4; g++) {
                     int lo = 0, hi = 0;
                     for (int k = 0; k < 4; k++) {
-                        const uint8_t q = PACKED_BYTE(p->qs, r, 4 * g + k);
-                        lo += (q & 0x0F) * x[i].qs[4 * g + k];
-                        hi += (q >> 4) * x[i].qs[16 + 4 * g + k];
+                        lo += (p->qs[g][r][k] & 0x0F) * x[i].qs[4 * g + k];
+                        hi += (p->qs[g][r][k] >> 4) * x[i].qs[16 + 4 * g + k];
                     }
                     acc[r][g] = fmaf(scale, (float)lo, acc[r][g]);
                     acc[r][g + 4] = fmaf(scale, (float)hi, acc[r][g + 4]);
@@ -117,9 +116,8 @@ static void kernel_q4_0_portable(const void *tile, int64_t nb, const packed_act 
                 for (int g = 0; g < 4; g++) {
                     int lo = 0, hi = 0;
                     for (int k = 0; k < 4; k++) {
-                        const uint8_t q = PACKED_BYTE(p->qs, r, 4 * g + k);
-                        lo += ((q & 0x0F) - 8) * x[i].qs[4 * g + k];
-                        hi += ((q >> 4) - 8) * x[i].qs[16 + 4 * g + k];
+                        lo += ((p->qs[g][r][k] & 0x0F) - 8) * x[i].qs[4 * g + k];
+                        hi += ((p->qs[g][r][k] >> 4) - 8) * x[i].qs[16 + 4 * g + k];
                     }
                     acc[r][g] = fmaf(scale, (float)lo, acc[r][g]);
                     acc[r][g + 4] = fmaf(scale, (float)hi, acc[r][g + 4]);
@@ -141,7 +139,7 @@ static void kernel_q8_0_portable(const void *tile, int64_t nb, const packed_act 
                 const float scale = ck_f16_to_f32(p->d[r]) * a[j].d[i];
                 for (int g = 0; g < 8; g++) {
                     int s = 0;
-                    for (int k = 0; k < 4; k++) s += PACKED_BYTE(p->qs, r, 4 * g + k) * x[i].qs[4 * g + k];
+                    for (int k = 0; k < 4; k++) s += p->qs[g][r][k] * x[i].qs[4 * g + k];
                     acc[r][g] = fmaf(scale, (float)s, acc[r][g]);
                 }
             }
@@ -183,7 +181,7 @@ static void act_layout(act_buffer *b, int weight_type, int64_t cols) {
     b->q_bytes = ck_row_bytes(b->dot_type, cols);
     const int64_t nb = cols / QK;
     size_t extra = 0;
-    if (b->dot_type == CK_TYPE_Q8_0 || b->dot_type == CK_TYPE_Q8_1) extra = (size_t)nb * (2 * sizeof(float) + 16 * sizeof(int32_t));
+    if (b->dot_type == CK_TYPE_Q8_0 || b->dot_type == CK_TYPE_Q8_1) extra = (size_t)nb * (2 * sizeof(float) + 8 * sizeof(int32_t));
     b->row_bytes = align64(b->q_bytes) + align64(extra);
 }
 
@@ -192,7 +190,7 @@ static void act_prepare_row(const act_buffer *b, int weight_type, const float *x
     ck_quantize_activations(weight_type, x, dst, b->cols);
     const int64_t nb = b->cols / QK;
     float *d = (float *)(dst + align64(b->q_bytes)), *s = d + nb;
-    int32_t *neg8 = (int32_t *)(s + nb), *neg128 = neg8 + nb * 8;
+    int32_t *sum4 = (int32_t *)(s + nb);
     if (b->dot_type == CK_TYPE_Q8_1) {
         const block_q8_1 *q = (const block_q8_1 *)dst;
         for (int64_t i = 0; i < nb; i++) { d[i] = ck_f16_to_f32(q[i].d); s[i] = ck_f16_to_f32(q[i].s); }
@@ -201,11 +199,7 @@ static void act_prepare_row(const act_buffer *b, int weight_type, const float *x
         for (int64_t i = 0; i < nb; i++) {
             d[i] = ck_f16_to_f32(q[i].d);
             s[i] = 0;
-            for (int g = 0; g < 8; g++) {
-                const int32_t sum = q[i].qs[4 * g] + q[i].qs[4 * g + 1] + q[i].qs[4 * g + 2] + q[i].qs[4 * g + 3];
-                neg8[i * 8 + g] = -8 * sum;
-                neg128[i * 8 + g] = -128 * sum;
-            }
+            for (int g = 0; g < 8; g++) sum4[i * 8 + g] = q[i].qs[4 * g] + q[i].qs[4 * g + 1] + q[i].qs[4 * g + 2] + q[i].qs[4 * g + 3];
         }
     }
 }
@@ -217,15 +211,13 @@ static packed_act act_row(const act_buffer *b, int64_t row) {
     a.q = src;
     a.d = (const float *)(src + align64(b->q_bytes));
     a.s = a.d + nb;
-    a.neg8 = (const int32_t *)(a.s + nb);
-    a.neg128 = a.neg8 + nb * 8;
+    a.sum4 = (const int32_t *)(a.s + nb);
     return a;
 }
 
 // MARK: Pooled products
 
 enum { ROW_TILE = 16, BATCH_CHUNK = 64, MAX_DISTINCT = 4 };
-_Static_assert(ROW_TILE % PACK_ROWS == 0, "a pool item covers whole packed tiles");
 
 typedef struct {
     const ck_matmul_desc *descs;
@@ -308,20 +300,16 @@ static void matmul_body(void *ctx, int64_t item, int ith) {
         return;
     }
     const int64_t nb = d->cols / QK;
-    const size_t tile_bytes = (size_t)nb * packed_block_bytes(d->type);
-    const int64_t t0 = r0 / PACK_ROWS, t1 = (r1 + PACK_ROWS - 1) / PACK_ROWS;
-    for (int64_t b = b0; b < b1; b += PACKED_MAX_ACT) {
-        const int n_act = b1 - b < PACKED_MAX_ACT ? (int)(b1 - b) : PACKED_MAX_ACT;
-        packed_act a[PACKED_MAX_ACT];
+    const uint8_t *t = (const uint8_t *)d->packed + (size_t)tile * (size_t)nb * packed_block_bytes(d->type);
+    for (int64_t b = b0; b < b1; b += 2) {
+        const int n_act = b + 2 <= b1 ? 2 : 1;
+        packed_act a[2];
+        float out[2][PACK_ROWS];
         for (int j = 0; j < n_act; j++) a[j] = act_row(act, b + j);
-        for (int64_t t = t0; t < t1; t++) {
-            float out[PACKED_MAX_ACT][PACK_ROWS];
-            kernel((const uint8_t *)d->packed + (size_t)t * tile_bytes, nb, a, n_act, out);
-            const int64_t first = t * PACK_ROWS, last = first + PACK_ROWS < r1 ? first + PACK_ROWS : r1;
-            for (int j = 0; j < n_act; j++) {
-                float *y = d->y + (b + j) * d->y_stride;
-                for (int64_t r = first; r < last; r++) y[r] = out[j][r - first];
-            }
+        kernel(t, nb, a, n_act, out);
+        for (int j = 0; j < n_act; j++) {
+            float *y = d->y + (b + j) * d->y_stride;
+            for (int64_t r = r0; r < r1; r++) y[r] = out[j][r - r0];
         }
     }
 }

@@ -73,10 +73,11 @@ import Testing
         }
     }
 
-    /// The packed kernels take up to four activation rows per loaded weight vector (a batch is cut
-    /// into calls of 4, 3, 2 and 1 rows) and eight weight rows a tile. Every combination — row
-    /// counts that leave a partial last tile, batches whose remainder is 1, 2 or 3 — on the AVX-512,
-    /// AVX2 and portable paths must give each output exactly as the single-row kernel does.
+    /// The packed kernels take several activation rows per loaded weight vector (a batch is cut
+    /// into calls of 2 rows and a last single one) over tiles of 16 weight rows. Row counts that
+    /// leave a partial last tile and odd batches, on the AVX-512, AVX2 and portable paths (the
+    /// AVX2 packed path is what a machine without AVX-512 runs), must give each output exactly as
+    /// the single-row kernel does.
     @Test(arguments: types)
     func multiRowPackedKernelsEqualTheSingleRowKernelOnEveryPath(_ type: Int32) {
         defer { ck_set_simd_enabled(1); ck_set_avx512_enabled(1) }
