@@ -73,11 +73,30 @@ AVX512 static double kernel_group(void) {
     return (cpu_seconds() - t) / OPS * 1e9;
 }
 
+// The same with the AVX2-style integer sums (vpmaddubsw + vpmaddwd) instead of vpdpbusd: whether
+// the integer products could move off the FMA ports.
+AVX512 static double kernel_group_maddubs(void) {
+    __m512i xs[8], w = _mm512_set1_epi8(3), ones = _mm512_set1_epi16(1);
+    __m512 acc[8], scale = _mm512_set1_ps(0.5f);
+    for (int k = 0; k < 8; k++) { xs[k] = _mm512_set1_epi8((char)(k + 1)); acc[k] = _mm512_set1_ps((float)k); }
+    const double t = cpu_seconds();
+    for (long i = 0; i < OPS / 8; i++) {
+        KEEP8(xs);
+        for (int k = 0; k < 8; k++) {
+            const __m512i s = _mm512_madd_epi16(_mm512_maddubs_epi16(w, xs[k]), ones);
+            acc[k] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(s), acc[k]);
+        }
+        KEEP8(acc);
+    }
+    return (cpu_seconds() - t) / OPS * 1e9;
+}
+
 int main(void) {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512vnni")) { printf("no AVX-512 VNNI on this machine\n"); return 0; }
     const double dp = dpbusd_alone(), fma = fma_alone(), pair = dpbusd_and_fma(), group = kernel_group();
+    const double group2 = kernel_group_maddubs();
     printf("ns per instruction: vpdpbusd %.3f, vfmadd %.3f; ns per group: vpdpbusd + vfmadd %.3f, "
-           "vpdpbusd + vcvtdq2ps + vfmadd %.3f\n", dp, fma, pair, group);
+           "vpdpbusd + vcvtdq2ps + vfmadd %.3f, vpmaddubsw + vpmaddwd + vcvtdq2ps + vfmadd %.3f\n", dp, fma, pair, group, group2);
     return 0;
 }
