@@ -73,6 +73,37 @@ import Testing
         }
     }
 
+    /// The packed kernels take several activation rows per loaded weight vector (a batch is cut
+    /// into calls of 2 rows and a last single one) over tiles of 16 weight rows. Row counts that
+    /// leave a partial last tile and odd batches, on the AVX-512, AVX2 and portable paths (the
+    /// AVX2 packed path is what a machine without AVX-512 runs), must give each output exactly as
+    /// the single-row kernel does.
+    @Test(arguments: types)
+    func multiRowPackedKernelsEqualTheSingleRowKernelOnEveryPath(_ type: Int32) {
+        defer { ck_set_simd_enabled(1); ck_set_avx512_enabled(1) }
+        let cols = 160  // 5 blocks: an odd block count
+        for rows in [1, 7, 9, 23, 45] {
+            let w = Self.randomMatrix(type: type, rows: rows, cols: cols, seed: UInt64(type) * 31 + UInt64(rows))
+            var packed = [UInt8](repeating: 0xEE, count: ck_packed_bytes(type, Int64(rows), Int64(cols)))
+            let status = w.withUnsafeBytes { ck_repack(type, $0.baseAddress!, ck_row_bytes(type, Int64(cols)), Int64(rows), Int64(cols), &packed) }
+            #expect(status == 0)
+            for batch in [1, 2, 3, 4, 5, 6, 7, 11] {
+                let x = (0..<(batch * cols)).map { Float(sin(Double($0) * 0.71 + Double(rows)) * 2.5) }
+                ck_set_simd_enabled(1)  // the reference is the SIMD single-row kernel (llama.cpp's AVX2 order)
+                ck_set_avx512_enabled(1)
+                let expected = Self.reference(type: type, w: w, rows: rows, cols: cols, x: x, batch: batch)
+                for (path, simd, avx512) in [("AVX-512", Int32(1), Int32(1)), ("AVX2", 1, 0), ("portable", 0, 0)] {
+                    ck_set_simd_enabled(simd)
+                    ck_set_avx512_enabled(avx512)
+                    var y = [Float](repeating: .nan, count: rows * batch)
+                    ck_matmul_packed(type, packed, Int64(rows), Int64(cols), x, Int64(batch), &y)
+                    let bad = (0..<y.count).filter { y[$0].bitPattern != expected[$0].bitPattern }
+                    #expect(bad.isEmpty, "type \(type), \(rows) rows, batch \(batch), \(path): \(bad.count) of \(y.count) outputs differ")
+                }
+            }
+        }
+    }
+
     @Test func pooledProductsOfSeveralMatricesEqualSingleRowDots() {
         let pool = ck_pool_create(3)
         defer { ck_pool_destroy(pool) }
