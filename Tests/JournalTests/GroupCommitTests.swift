@@ -34,8 +34,16 @@ import Testing
         }
     }
 
-    /// Waits until the writer has taken what was queued (and is stopped by the lock).
-    private func letTheWriterReachTheLock() async throws { try await Task.sleep(for: .milliseconds(200)) }
+    /// Commits the first step, lets the writer take it and stop at a write lock held by another
+    /// connection, queues the other steps behind it, then releases the lock: the other steps reach
+    /// the writer together.
+    private func commitBehindAHeldLock(_ steps: [StepRecord], to run: RunID, in temp: TemporaryJournal) async throws {
+        let lock = WriteLock(path: temp.path)
+        try await temp.journal.commit(steps[0], to: run)
+        try await Task.sleep(for: .milliseconds(200))
+        for step in steps.dropFirst() { try await temp.journal.commit(step, to: run) }
+        lock.release()
+    }
 
     @Test func stepsQueuedWhileTheWriterIsBusyAreCommittedInOneTransactionAndReadBackEqual() async throws {
         let temp = try TemporaryJournal()
@@ -43,12 +51,7 @@ import Testing
         let run = try await journal.beginRun(JournalFixtures.manifest())
         let steps = JournalFixtures.steps()
         let before = journal.writerFigures.transactions
-        let lock = WriteLock(path: temp.path)
-        try await journal.commit(steps[0], to: run)
-        try await letTheWriterReachTheLock()
-        try await journal.commit(steps[1], to: run)
-        try await journal.commit(steps[2], to: run)
-        lock.release()
+        try await commitBehindAHeldLock(steps, to: run, in: temp)
         try await journal.flush()
 
         #expect(journal.writerFigures.transactions - before == 2)
@@ -67,12 +70,7 @@ import Testing
         var broken = steps[2]
         // SQLite stores NaN as NULL, which the NOT NULL column refuses.
         broken.equity.cash = .nan
-        let lock = WriteLock(path: temp.path)
-        try await journal.commit(steps[0], to: run)
-        try await letTheWriterReachTheLock()
-        try await journal.commit(steps[1], to: run)
-        try await journal.commit(broken, to: run)
-        lock.release()
+        try await commitBehindAHeldLock([steps[0], steps[1], broken], to: run, in: temp)
         await #expect(throws: (any Error).self) { try await journal.flush() }
 
         #expect(try journal.stepCount(of: run) == 2)
@@ -91,12 +89,7 @@ import Testing
         let steps = JournalFixtures.steps()
         var broken = steps[0]
         broken.equity.cash = .nan
-        let lock = WriteLock(path: temp.path)
-        try await journal.commit(broken, to: run)
-        try await letTheWriterReachTheLock()
-        try await journal.commit(steps[1], to: run)
-        try await journal.commit(steps[2], to: run)
-        lock.release()
+        try await commitBehindAHeldLock([broken, steps[1], steps[2]], to: run, in: temp)
         await #expect(throws: (any Error).self) { try await journal.flush() }
 
         #expect(try journal.stepCount(of: run) == 0)
