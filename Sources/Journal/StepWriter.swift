@@ -8,6 +8,7 @@ import Market
 /// Writes one ``StepRecord`` inside the caller's transaction, with cached statements.
 ///
 /// The full-text indexes follow through triggers, in the same transaction.
+let skipTables = Set((ProcessInfo.processInfo.environment["SKIP_TABLES"] ?? "").split(separator: ",").map(String.init))
 enum StepWriter {
     static func write(_ step: StepRecord, run: RunID, digest: String, committedAt: String, db: Database) throws {
         let runID = run.rawValue
@@ -32,16 +33,16 @@ enum StepWriter {
         equity.double(e.equity); equity.double(e.grossExposure)
         try equity.run()
 
-        try RowInserter.insertAll(step.positions, db: db, into: "positions", columns: [
+        if !skipTables.contains("positions") { try RowInserter.insertAll(step.positions, db: db, into: "positions", columns: [
             "run_id", "step", "day", "symbol", "quantity", "average_cost", "last_price", "market_value", "realized_pnl", "unrealized_pnl",
         ]) { positions, _, p in
             positions.int(runID); positions.int(index); positions.text(day); positions.text(p.symbol); positions.double(p.quantity)
             positions.double(p.averageCost); positions.double(p.lastPrice); positions.double(p.marketValue); positions.double(p.realizedPnL)
             positions.double(p.unrealizedPnL)
-        }
+        } }
 
         // An order is inserted when sent and updated as it fills, expires or is cancelled; each step keeps the state it saw.
-        try RowInserter.insertAll(step.orders, db: db, into: "orders", columns: [
+        if !skipTables.contains("orders") { try RowInserter.insertAll(step.orders, db: db, into: "orders", columns: [
             "run_id", "id", "step", "submitted_on", "symbol", "side", "quantity", "kind", "limit_price", "stop_price", "time_in_force", "tag",
             "status", "filled_quantity", "average_fill_price", "triggered", "updated_step",
         ], suffix: """
@@ -53,35 +54,35 @@ enum StepWriter {
             orders.text(r.side.rawValue); orders.double(r.quantity); orders.text(r.kind.name); orders.double(r.kind.limitPrice)
             orders.double(r.kind.triggerPrice); orders.text(r.timeInForce.rawValue); orders.text(r.tag); orders.text(o.status.rawValue)
             orders.double(o.filledQuantity); orders.double(o.averageFillPrice); orders.bool(o.triggered); orders.int(index)
-        }
-        try RowInserter.insertAll(step.orders, db: db, into: "order_updates", columns: [
+        } }
+        if !skipTables.contains("order_updates") { try RowInserter.insertAll(step.orders, db: db, into: "order_updates", columns: [
             "run_id", "step", "order_id", "status", "filled_quantity", "average_fill_price", "triggered",
         ]) { updates, _, o in
             updates.int(runID); updates.int(index); updates.int(o.id.rawValue); updates.text(o.status.rawValue); updates.double(o.filledQuantity)
             updates.double(o.averageFillPrice); updates.bool(o.triggered)
-        }
+        } }
 
-        try RowInserter.insertAll(step.orderEvents, db: db, into: "order_events", columns: [
+        if !skipTables.contains("order_events") { try RowInserter.insertAll(step.orderEvents, db: db, into: "order_events", columns: [
             "run_id", "step", "seq", "order_id", "day", "kind", "quantity", "price", "reason",
         ]) { events, seq, ev in
             events.int(runID); events.int(index); events.int(seq); events.int(ev.orderID.rawValue); events.text(iso(ev.day))
             events.text(ev.kind.rawValue); events.double(ev.quantity); events.double(ev.price); events.text(ev.reason)
-        }
+        } }
 
-        try RowInserter.insertAll(step.fills, db: db, into: "fills", columns: [
+        if !skipTables.contains("fills") { try RowInserter.insertAll(step.fills, db: db, into: "fills", columns: [
             "run_id", "step", "seq", "order_id", "day", "symbol", "side", "quantity", "price", "reference_price", "commission", "slippage_cost",
         ]) { fills, seq, f in
             fills.int(runID); fills.int(index); fills.int(seq); fills.int(f.orderID.rawValue); fills.text(iso(f.day)); fills.text(f.symbol)
             fills.text(f.side.rawValue); fills.double(f.quantity); fills.double(f.price); fills.double(f.referencePrice)
             fills.double(f.commission); fills.double(f.slippageCost)
-        }
+        } }
 
-        try RowInserter.insertAll(step.cashMovements, db: db, into: "cash_movements", columns: [
+        if !skipTables.contains("cash_movements") { try RowInserter.insertAll(step.cashMovements, db: db, into: "cash_movements", columns: [
             "run_id", "step", "seq", "day", "kind", "amount", "symbol", "order_id",
         ]) { cash, seq, m in
             cash.int(runID); cash.int(index); cash.int(seq); cash.text(iso(m.day)); cash.text(m.kind.rawValue); cash.double(m.amount)
             cash.text(m.symbol); cash.int(m.orderID?.rawValue)
-        }
+        } }
 
         if !step.modelCalls.isEmpty {
             var calls = try RowInserter(db, sql: """
